@@ -1,0 +1,2 @@
+//! Parser benchmarks.
+fn main() {}

@@ -1,0 +1,87 @@
+//! Sans-I/O IRC: parse lines into zero-copy messages, pack messages into lines
+//! that cannot be tricked into carrying a second command, and the toolkit a
+//! client or bot needs around them.
+//!
+//! No sockets, no async runtime, no clock: bytes in, values out.
+//!
+//! # Parse
+//!
+//! ```
+//! use irc_proto::Message;
+//!
+//! let line = r"@msgid=abc;+example.com/flag :nick!user@host PRIVMSG #rust :hello,  world";
+//! let msg = Message::parse(line)?;
+//!
+//! assert_eq!(msg.command(), "PRIVMSG");
+//! let source = msg.source().unwrap();
+//! assert_eq!((source.nick(), source.user(), source.host()), ("nick", Some("user"), Some("host")));
+//! assert_eq!(msg.params().to_vec(), ["#rust", "hello,  world"]);
+//! assert_eq!(msg.tag("msgid").as_deref(), Some("abc"));
+//! assert_eq!(msg.tag("+example.com/flag").as_deref(), Some(""));
+//! # Ok::<(), irc_proto::ParseError>(())
+//! ```
+//!
+//! Everything in a [`Message`] borrows from the line. Tag values are unescaped
+//! only when read, and only allocate when they hold an escape.
+//!
+//! # Pack
+//!
+//! ```
+//! use irc_proto::{MessageBuf, PackErrorKind};
+//!
+//! let msg = MessageBuf::new("PRIVMSG").with_param("#rust").with_param("hi there");
+//! assert_eq!(msg.pack()?, "PRIVMSG #rust :hi there");
+//!
+//! // A CR, LF or NUL anywhere is refused, never sent.
+//! let evil = MessageBuf::new("PRIVMSG").with_param("#rust").with_param("hi\r\nQUIT");
+//! assert_eq!(evil.pack().unwrap_err().kind, PackErrorKind::ForbiddenByte);
+//!
+//! // Long text is cut on a character boundary to fit 512 bytes with CRLF.
+//! let cut = irc_proto::pack::cut_line("PRIVMSG", &["#rust"], Some(&"€".repeat(200)))?;
+//! assert!(cut.line.len() <= 512 && cut.line.ends_with("€\r\n"));
+//! # Ok::<(), irc_proto::PackError>(())
+//! ```
+//!
+//! # What the parser accepts
+//!
+//! The default mode is lenient: it reads what real servers send. A stray CR
+//! or LF at the end is dropped; runs of spaces separate parameters like one
+//! space; spaces at the end of a line add no parameter; more than 15
+//! parameters are fine; a tag without value reads as `""`, and the last of
+//! duplicate tag keys wins; any printable ASCII word is a command; there is no
+//! length limit. [`ParseMode::Strict`] enforces the grammar and the limits
+//! (512 bytes with CRLF outside the tags, 8191 for the tags section) and
+//! reports violations as [`ParseError`]s. In both modes every failure is a
+//! typed error with a byte offset; no input makes the parser panic (a fuzz
+//! target checks it).
+//!
+//! Bytes that are not UTF-8 are not an error either: [`decode`] reads them as
+//! CP1252, per invalid sequence, so no line is lost for its encoding
+//! ([`text`] has the details).
+//!
+//! The packer is strict always: a message it cannot write safely is refused
+//! with a [`PackError`] naming the part, and nothing is written.
+//!
+//! # Features
+//!
+//! | feature | default | what |
+//! | --- | --- | --- |
+//! | `serde` | no | `Serialize` / `Deserialize` for [`MessageBuf`] and [`TagBuf`] |
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod message;
+pub mod pack;
+pub mod parse;
+pub mod source;
+pub mod tags;
+pub mod text;
+
+pub use error::{PackError, PackErrorKind, ParseError, ParseErrorKind, Part};
+pub use message::{Message, MessageBuf, Params, TagBuf};
+pub use pack::{CutLine, Truncation, cut_line};
+pub use parse::{MAX_BODY_LEN, MAX_TAGS_LEN, ParseMode};
+pub use source::Source;
+pub use tags::{Tag, Tags};
+pub use text::decode;

@@ -1,0 +1,308 @@
+//! IRCv3 message tags: a lazy view over the raw tags section, unescaping and
+//! escaping of values.
+//!
+//! ```text
+//! <tags>          ::= <tag> [';' <tag>]*
+//! <tag>           ::= <key> ['=' <escaped_value>]
+//! <key>           ::= [ <client_prefix> ] [ <vendor> '/' ] <key_name>
+//! <client_prefix> ::= '+'
+//! <key_name>      ::= <non-empty sequence of ascii letters, digits, hyphens ('-')>
+//! <escaped_value> ::= <sequence of zero or more utf8 characters except NUL, CR, LF, semicolon (`;`) and SPACE>
+//! ```
+//!
+//! Values are unescaped only when asked for, and only allocate when they hold
+//! a backslash.
+
+use std::borrow::Cow;
+
+/// The raw tags section of a message (without the `@` and the space), read
+/// lazily.
+///
+/// Iterating yields every tag in wire order, duplicates included; [`Tags::get`]
+/// applies the rule of the spec that the last of duplicate keys wins. Empty
+/// segments (`a=1;;b=2`) are skipped.
+///
+/// ```
+/// let msg = irc_proto::Message::parse(r"@id=1;+draft/reply=a\sb;flag :n PRIVMSG #c :hi").unwrap();
+/// let tags = msg.tags();
+/// assert_eq!(tags.get("+draft/reply").as_deref(), Some("a b"));
+/// assert_eq!(tags.get("flag").as_deref(), Some(""));
+/// assert_eq!(tags.get("nope"), None);
+/// assert_eq!(tags.iter().count(), 3);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Tags<'a> {
+    raw: &'a str,
+}
+
+impl<'a> Tags<'a> {
+    /// A view over a raw tags section such as `a=1;b`.
+    #[must_use]
+    pub const fn from_raw(raw: &'a str) -> Self {
+        Self { raw }
+    }
+
+    /// The raw, still escaped tags section.
+    #[must_use]
+    pub const fn as_raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Whether there is no tag at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// Every tag in wire order, duplicates included.
+    #[must_use]
+    pub fn iter(&self) -> TagsIter<'a> {
+        TagsIter { rest: self.raw }
+    }
+
+    /// The tag with this key, the last one when the key repeats.
+    #[must_use]
+    pub fn find(&self, key: &str) -> Option<Tag<'a>> {
+        self.iter().filter(|t| t.key == key).last()
+    }
+
+    /// The unescaped value of the tag with this key: `Some("")` for a tag
+    /// without value, `None` when the key is absent.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.find(key).map(|t| t.value())
+    }
+
+    /// Whether a tag with this key is present.
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.iter().any(|t| t.key == key)
+    }
+}
+
+impl<'a> IntoIterator for Tags<'a> {
+    type Item = Tag<'a>;
+    type IntoIter = TagsIter<'a>;
+    fn into_iter(self) -> TagsIter<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &Tags<'a> {
+    type Item = Tag<'a>;
+    type IntoIter = TagsIter<'a>;
+    fn into_iter(self) -> TagsIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the tags of a [`Tags`] section.
+#[derive(Debug, Clone)]
+pub struct TagsIter<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for TagsIter<'a> {
+    type Item = Tag<'a>;
+
+    fn next(&mut self) -> Option<Tag<'a>> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let (segment, rest) = match memchr::memchr(b';', self.rest.as_bytes()) {
+                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+                None => (self.rest, ""),
+            };
+            self.rest = rest;
+            let tag = match memchr::memchr(b'=', segment.as_bytes()) {
+                Some(i) => Tag {
+                    key: &segment[..i],
+                    raw_value: Some(&segment[i + 1..]),
+                },
+                None => Tag {
+                    key: segment,
+                    raw_value: None,
+                },
+            };
+            if !tag.key.is_empty() {
+                return Some(tag);
+            }
+        }
+    }
+}
+
+/// One tag: a key and its still escaped value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tag<'a> {
+    /// The key as on the wire, with its `+` client-only prefix and vendor.
+    pub key: &'a str,
+    /// The escaped value; `None` when the tag has no `=`.
+    pub raw_value: Option<&'a str>,
+}
+
+impl<'a> Tag<'a> {
+    /// The unescaped value; a tag without value and a tag with an empty
+    /// value both give `""`, as the spec says they are equivalent.
+    #[must_use]
+    pub fn value(&self) -> Cow<'a, str> {
+        self.raw_value.map_or(Cow::Borrowed(""), unescape)
+    }
+
+    /// Whether the key has the `+` client-only prefix.
+    #[must_use]
+    pub fn is_client_only(&self) -> bool {
+        self.key.starts_with('+')
+    }
+
+    /// The vendor part of the key (`example.com` in `example.com/foo`), if any.
+    #[must_use]
+    pub fn vendor(&self) -> Option<&'a str> {
+        let key = self.key.strip_prefix('+').unwrap_or(self.key);
+        key.rsplit_once('/').map(|(vendor, _)| vendor)
+    }
+}
+
+/// Unescapes a tag value.
+///
+/// `\:` is `;`, `\s` a space, `\\` a backslash, `\r` CR, `\n` LF; a backslash
+/// before any other character stands for that character, and a lone trailing
+/// backslash is dropped. Borrows when there is nothing to unescape.
+///
+/// ```
+/// use irc_proto::tags::unescape;
+/// assert_eq!(unescape(r"a\sb\:c\\d"), "a b;c\\d");
+/// assert_eq!(unescape(r"w\xyz"), "wxyz");
+/// assert_eq!(unescape("trailing\\"), "trailing");
+/// ```
+#[must_use]
+pub fn unescape(raw: &str) -> Cow<'_, str> {
+    let Some(first) = memchr::memchr(b'\\', raw.as_bytes()) else {
+        return Cow::Borrowed(raw);
+    };
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(&raw[..first]);
+    let mut chars = raw[first..].chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(':') => out.push(';'),
+            Some('s') => out.push(' '),
+            Some('r') => out.push('\r'),
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Appends the escaped form of a tag value to `out`.
+///
+/// The result holds no `;`, space, CR or LF. NUL is copied as it is: callers
+/// that write to the wire refuse it first (the packer does).
+///
+/// ```
+/// let mut out = String::new();
+/// irc_proto::tags::escape_into("a b;c\\d\r\n", &mut out);
+/// assert_eq!(out, r"a\sb\:c\\d\r\n");
+/// ```
+pub fn escape_into(value: &str, out: &mut String) {
+    let mut last = 0;
+    for (i, b) in value.bytes().enumerate() {
+        let esc = match b {
+            b';' => r"\:",
+            b' ' => r"\s",
+            b'\\' => r"\\",
+            b'\r' => r"\r",
+            b'\n' => r"\n",
+            _ => continue,
+        };
+        out.push_str(&value[last..i]);
+        out.push_str(esc);
+        last = i + 1;
+    }
+    out.push_str(&value[last..]);
+}
+
+/// Whether a tag key is well formed: an optional `+`, then one or more of
+/// `A-Z a-z 0-9 - . / _`.
+#[must_use]
+pub fn is_valid_key(key: &str) -> bool {
+    let name = key.strip_prefix('+').unwrap_or(key);
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_table() {
+        let cases = [
+            ("", ""),
+            ("plain", "plain"),
+            (r"\:", ";"),
+            (r"\s", " "),
+            (r"\\", "\\"),
+            (r"\r\n", "\r\n"),
+            (r"b\\and\nk", "b\\and\nk"),
+            (r"72\s45", "72 45"),
+            (r"gh\:764", "gh;764"),
+            (r"\", ""),
+            (r"value\", "value"),
+            (r"\\\", "\\"),
+            (r"\é", "é"),
+            (r"\x\y", "xy"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(unescape(raw), want, "raw {raw:?}");
+        }
+    }
+
+    #[test]
+    fn escape_then_unescape_is_identity() {
+        for v in ["", "a b", ";;", "\\", "\r\n", "x\\sy", "é; ü"] {
+            let mut esc = String::new();
+            escape_into(v, &mut esc);
+            assert!(!esc.contains([';', ' ', '\r', '\n']));
+            assert_eq!(unescape(&esc), v);
+        }
+    }
+
+    #[test]
+    fn duplicates_last_wins_and_empty_segments_skipped() {
+        let t = Tags::from_raw("a=1;;b;a=2;=x;");
+        assert_eq!(t.get("a").as_deref(), Some("2"));
+        assert_eq!(t.get("b").as_deref(), Some(""));
+        let keys: Vec<_> = t.iter().map(|t| t.key).collect();
+        assert_eq!(keys, ["a", "b", "a"]);
+    }
+
+    #[test]
+    fn vendor_and_client_only() {
+        let t = Tags::from_raw("+example.com/foo=bar;time=x");
+        let first = t.iter().next().unwrap();
+        assert!(first.is_client_only());
+        assert_eq!(first.vendor(), Some("example.com"));
+        assert_eq!(t.find("time").unwrap().vendor(), None);
+    }
+
+    #[test]
+    fn key_validation() {
+        assert!(is_valid_key("time"));
+        assert!(is_valid_key("+draft/reply"));
+        assert!(is_valid_key("example.com/x-y"));
+        assert!(!is_valid_key(""));
+        assert!(!is_valid_key("+"));
+        assert!(!is_valid_key("a b"));
+        assert!(!is_valid_key("a=b"));
+        assert!(!is_valid_key("a;b"));
+    }
+}
