@@ -74,7 +74,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 /// Runs a command, failing with its command line when it fails.
 pub(crate) fn exec(mut cmd: Command) -> Result<()> {
     let shown = format!("{cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} exited with {status}");
     }
@@ -138,12 +140,22 @@ fn fuzz() -> Result<()> {
     // ordinary test over its seed corpus plus generated inputs (fuzz/README.md).
     let manifest = project_root().join("fuzz/Cargo.toml");
     let mut cmd = cargo();
-    cmd.args(["test", "--release", "--no-default-features", "--manifest-path"])
-        .arg(manifest);
+    cmd.args([
+        "test",
+        "--release",
+        "--no-default-features",
+        "--manifest-path",
+    ])
+    .arg(manifest);
     exec(cmd)
 }
 
 fn bench() -> Result<()> {
     // criterion runs each benchmark once, unmeasured, under `cargo test --benches`.
-    exec(cargo_args(&["test", "--workspace", "--benches", "--locked"]))
+    exec(cargo_args(&[
+        "test",
+        "--workspace",
+        "--benches",
+        "--locked",
+    ]))
 }

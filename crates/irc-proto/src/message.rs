@@ -579,7 +579,8 @@ impl MessageBuf {
     pub fn to_message<'s>(&self, scratch: &'s mut String) -> Result<Message<'s>, PackError> {
         *scratch = self.pack()?;
         // A packed message always parses.
-        Ok(Message::parse(scratch).unwrap_or_else(|_| Message::from_parts(scratch, None, None, "", Params::default())))
+        Ok(Message::parse(scratch)
+            .unwrap_or_else(|_| Message::from_parts(scratch, None, None, "", Params::default())))
     }
 }
 

@@ -300,7 +300,14 @@ pub fn cut_line(command: &str, args: &[&str], text: Option<&str>) -> Result<CutL
             let (trunc, _) = write_with_text(&mut out, command, args, t)?;
             trunc
         }
-        None => write(&mut out, TagsIn::None, None, command, args.iter().copied(), true)?,
+        None => write(
+            &mut out,
+            TagsIn::None,
+            None,
+            command,
+            args.iter().copied(),
+            true,
+        )?,
     };
     debug_assert!(out.len() - start <= MAX_BODY_LEN + 2);
     Ok(CutLine {
@@ -345,21 +352,81 @@ mod tests {
     fn refusals_name_the_part() {
         let base = || MessageBuf::new("PRIVMSG");
         let cases = [
-            (base().with_param("a b").with_param("x"), PackErrorKind::SpaceInMiddle, Part::Param(0)),
-            (base().with_param("").with_param("x"), PackErrorKind::EmptyMiddle, Part::Param(0)),
-            (base().with_param(":a").with_param("x"), PackErrorKind::ColonInMiddle, Part::Param(0)),
-            (base().with_param("#c").with_param("a\rb"), PackErrorKind::ForbiddenByte, Part::Param(1)),
-            (base().with_param("#c").with_param("a\0b"), PackErrorKind::ForbiddenByte, Part::Param(1)),
-            (base().with_source("a b"), PackErrorKind::InvalidSource, Part::Source),
-            (base().with_source(""), PackErrorKind::InvalidSource, Part::Source),
-            (base().with_source("a\nb"), PackErrorKind::ForbiddenByte, Part::Source),
-            (MessageBuf::new(""), PackErrorKind::EmptyCommand, Part::Command),
-            (MessageBuf::new("PRIV MSG"), PackErrorKind::InvalidCommand, Part::Command),
-            (MessageBuf::new(":X"), PackErrorKind::InvalidCommand, Part::Command),
-            (MessageBuf::new("X\n"), PackErrorKind::ForbiddenByte, Part::Command),
-            (base().with_tag("a b", None), PackErrorKind::InvalidTagKey, Part::Tag(0)),
-            (base().with_tag("", Some("x")), PackErrorKind::InvalidTagKey, Part::Tag(0)),
-            (base().with_tag("a", Some("\0")), PackErrorKind::ForbiddenByte, Part::Tag(0)),
+            (
+                base().with_param("a b").with_param("x"),
+                PackErrorKind::SpaceInMiddle,
+                Part::Param(0),
+            ),
+            (
+                base().with_param("").with_param("x"),
+                PackErrorKind::EmptyMiddle,
+                Part::Param(0),
+            ),
+            (
+                base().with_param(":a").with_param("x"),
+                PackErrorKind::ColonInMiddle,
+                Part::Param(0),
+            ),
+            (
+                base().with_param("#c").with_param("a\rb"),
+                PackErrorKind::ForbiddenByte,
+                Part::Param(1),
+            ),
+            (
+                base().with_param("#c").with_param("a\0b"),
+                PackErrorKind::ForbiddenByte,
+                Part::Param(1),
+            ),
+            (
+                base().with_source("a b"),
+                PackErrorKind::InvalidSource,
+                Part::Source,
+            ),
+            (
+                base().with_source(""),
+                PackErrorKind::InvalidSource,
+                Part::Source,
+            ),
+            (
+                base().with_source("a\nb"),
+                PackErrorKind::ForbiddenByte,
+                Part::Source,
+            ),
+            (
+                MessageBuf::new(""),
+                PackErrorKind::EmptyCommand,
+                Part::Command,
+            ),
+            (
+                MessageBuf::new("PRIV MSG"),
+                PackErrorKind::InvalidCommand,
+                Part::Command,
+            ),
+            (
+                MessageBuf::new(":X"),
+                PackErrorKind::InvalidCommand,
+                Part::Command,
+            ),
+            (
+                MessageBuf::new("X\n"),
+                PackErrorKind::ForbiddenByte,
+                Part::Command,
+            ),
+            (
+                base().with_tag("a b", None),
+                PackErrorKind::InvalidTagKey,
+                Part::Tag(0),
+            ),
+            (
+                base().with_tag("", Some("x")),
+                PackErrorKind::InvalidTagKey,
+                Part::Tag(0),
+            ),
+            (
+                base().with_tag("a", Some("\0")),
+                PackErrorKind::ForbiddenByte,
+                Part::Tag(0),
+            ),
         ];
         for (m, kind, part) in cases {
             let mut out = b"keep".to_vec();
@@ -389,7 +456,13 @@ mod tests {
         let text = format!("{text}c");
         let cut = cut_line("PRIVMSG", &["#c"], Some(&text)).unwrap();
         assert_eq!(cut.line.len(), 512);
-        assert_eq!(cut.truncation, Some(Truncation { kept: 498, dropped: 1 }));
+        assert_eq!(
+            cut.truncation,
+            Some(Truncation {
+                kept: 498,
+                dropped: 1
+            })
+        );
     }
 
     #[test]

@@ -220,10 +220,16 @@ pub(crate) fn message(line: &str, mode: ParseMode) -> Result<Message<'_>, ParseE
     // <command>
     let (rest, cmd) = command(rest).map_err(map)?;
     if strict && !is_strict_command(cmd) {
-        return Err(ParseError::new(ParseErrorKind::InvalidCommand, at(rest) - cmd.len()));
+        return Err(ParseError::new(
+            ParseErrorKind::InvalidCommand,
+            at(rest) - cmd.len(),
+        ));
     }
     if strict && body_start.len() > MAX_BODY_LEN {
-        return Err(ParseError::new(ParseErrorKind::LineTooLong, at(body_start) + MAX_BODY_LEN));
+        return Err(ParseError::new(
+            ParseErrorKind::LineTooLong,
+            at(body_start) + MAX_BODY_LEN,
+        ));
     }
 
     // <parameters>

@@ -95,8 +95,18 @@ mod tests {
     fn split_table() {
         let cases = [
             ("coolguy", "coolguy", None, None),
-            ("coolguy!ag@127.0.0.1", "coolguy", Some("ag"), Some("127.0.0.1")),
-            ("coolguy!~ag@localhost", "coolguy", Some("~ag"), Some("localhost")),
+            (
+                "coolguy!ag@127.0.0.1",
+                "coolguy",
+                Some("ag"),
+                Some("127.0.0.1"),
+            ),
+            (
+                "coolguy!~ag@localhost",
+                "coolguy",
+                Some("~ag"),
+                Some("localhost"),
+            ),
             ("coolguy@127.0.0.1", "coolguy", None, Some("127.0.0.1")),
             ("coolguy!ag", "coolguy", Some("ag"), None),
             (
@@ -112,7 +122,11 @@ mod tests {
         ];
         for (raw, nick, user, host) in cases {
             let s = Source::parse(raw);
-            assert_eq!((s.nick(), s.user(), s.host()), (nick, user, host), "{raw:?}");
+            assert_eq!(
+                (s.nick(), s.user(), s.host()),
+                (nick, user, host),
+                "{raw:?}"
+            );
             assert_eq!(s.as_str(), raw);
         }
     }

@@ -53,11 +53,23 @@ mod split_vectors {
     #[test]
     fn ircdocs_msg_split() {
         let cases: Vec<(&str, Atoms)> = vec![
-            ("foo bar baz asdf", want(&[], None, "foo", &["bar", "baz", "asdf"])),
-            (":coolguy foo bar baz asdf", want(&[], Some("coolguy"), "foo", &["bar", "baz", "asdf"])),
-            ("foo bar baz :asdf quux", want(&[], None, "foo", &["bar", "baz", "asdf quux"])),
+            (
+                "foo bar baz asdf",
+                want(&[], None, "foo", &["bar", "baz", "asdf"]),
+            ),
+            (
+                ":coolguy foo bar baz asdf",
+                want(&[], Some("coolguy"), "foo", &["bar", "baz", "asdf"]),
+            ),
+            (
+                "foo bar baz :asdf quux",
+                want(&[], None, "foo", &["bar", "baz", "asdf quux"]),
+            ),
             ("foo bar baz :", want(&[], None, "foo", &["bar", "baz", ""])),
-            ("foo bar baz ::asdf", want(&[], None, "foo", &["bar", "baz", ":asdf"])),
+            (
+                "foo bar baz ::asdf",
+                want(&[], None, "foo", &["bar", "baz", ":asdf"]),
+            ),
             (
                 ":coolguy foo bar baz :asdf quux",
                 want(&[], Some("coolguy"), "foo", &["bar", "baz", "asdf quux"]),
@@ -66,38 +78,86 @@ mod split_vectors {
                 ":coolguy foo bar baz :  asdf quux ",
                 want(&[], Some("coolguy"), "foo", &["bar", "baz", "  asdf quux "]),
             ),
-            (":coolguy PRIVMSG bar :lol :) ", want(&[], Some("coolguy"), "PRIVMSG", &["bar", "lol :) "])),
-            (":coolguy foo bar baz :", want(&[], Some("coolguy"), "foo", &["bar", "baz", ""])),
-            (":coolguy foo bar baz :  ", want(&[], Some("coolguy"), "foo", &["bar", "baz", "  "])),
+            (
+                ":coolguy PRIVMSG bar :lol :) ",
+                want(&[], Some("coolguy"), "PRIVMSG", &["bar", "lol :) "]),
+            ),
+            (
+                ":coolguy foo bar baz :",
+                want(&[], Some("coolguy"), "foo", &["bar", "baz", ""]),
+            ),
+            (
+                ":coolguy foo bar baz :  ",
+                want(&[], Some("coolguy"), "foo", &["bar", "baz", "  "]),
+            ),
             (
                 "@a=b;c=32;k;rt=ql7 foo",
-                want(&[("a", "b"), ("c", "32"), ("k", ""), ("rt", "ql7")], None, "foo", &[]),
+                want(
+                    &[("a", "b"), ("c", "32"), ("k", ""), ("rt", "ql7")],
+                    None,
+                    "foo",
+                    &[],
+                ),
             ),
             (
                 r"@a=b\\and\nk;c=72\s45;d=gh\:764 foo",
-                want(&[("a", "b\\and\nk"), ("c", "72 45"), ("d", "gh;764")], None, "foo", &[]),
+                want(
+                    &[("a", "b\\and\nk"), ("c", "72 45"), ("d", "gh;764")],
+                    None,
+                    "foo",
+                    &[],
+                ),
             ),
             (
                 "@c;h=;a=b :quux ab cd",
-                want(&[("c", ""), ("h", ""), ("a", "b")], Some("quux"), "ab", &["cd"]),
+                want(
+                    &[("c", ""), ("h", ""), ("a", "b")],
+                    Some("quux"),
+                    "ab",
+                    &["cd"],
+                ),
             ),
-            (":src JOIN #chan", want(&[], Some("src"), "JOIN", &["#chan"])),
-            (":src JOIN :#chan", want(&[], Some("src"), "JOIN", &["#chan"])),
+            (
+                ":src JOIN #chan",
+                want(&[], Some("src"), "JOIN", &["#chan"]),
+            ),
+            (
+                ":src JOIN :#chan",
+                want(&[], Some("src"), "JOIN", &["#chan"]),
+            ),
             (":src AWAY", want(&[], Some("src"), "AWAY", &[])),
             (":src AWAY ", want(&[], Some("src"), "AWAY", &[])),
-            (":cool\tguy foo bar baz", want(&[], Some("cool\tguy"), "foo", &["bar", "baz"])),
+            (
+                ":cool\tguy foo bar baz",
+                want(&[], Some("cool\tguy"), "foo", &["bar", "baz"]),
+            ),
             (
                 ":coolguy!ag@net\x035w\x03ork.admin PRIVMSG foo :bar baz",
-                want(&[], Some("coolguy!ag@net\x035w\x03ork.admin"), "PRIVMSG", &["foo", "bar baz"]),
+                want(
+                    &[],
+                    Some("coolguy!ag@net\x035w\x03ork.admin"),
+                    "PRIVMSG",
+                    &["foo", "bar baz"],
+                ),
             ),
             (
                 ":coolguy!~ag@n\x02et\x0305w\x0fork.admin PRIVMSG foo :bar baz",
-                want(&[], Some("coolguy!~ag@n\x02et\x0305w\x0fork.admin"), "PRIVMSG", &["foo", "bar baz"]),
+                want(
+                    &[],
+                    Some("coolguy!~ag@n\x02et\x0305w\x0fork.admin"),
+                    "PRIVMSG",
+                    &["foo", "bar baz"],
+                ),
             ),
             (
                 "@tag1=value1;tag2;vendor1/tag3=value2;vendor2/tag4= :irc.example.com COMMAND param1 param2 :param3 param3",
                 want(
-                    &[("tag1", "value1"), ("tag2", ""), ("vendor1/tag3", "value2"), ("vendor2/tag4", "")],
+                    &[
+                        ("tag1", "value1"),
+                        ("tag2", ""),
+                        ("vendor1/tag3", "value2"),
+                        ("vendor2/tag4", ""),
+                    ],
                     Some("irc.example.com"),
                     "COMMAND",
                     &["param1", "param2", "param3 param3"],
@@ -105,19 +165,32 @@ mod split_vectors {
             ),
             (
                 ":irc.example.com COMMAND param1 param2 :param3 param3",
-                want(&[], Some("irc.example.com"), "COMMAND", &["param1", "param2", "param3 param3"]),
+                want(
+                    &[],
+                    Some("irc.example.com"),
+                    "COMMAND",
+                    &["param1", "param2", "param3 param3"],
+                ),
             ),
             (
                 "@tag1=value1;tag2;vendor1/tag3=value2;vendor2/tag4 COMMAND param1 param2 :param3 param3",
                 want(
-                    &[("tag1", "value1"), ("tag2", ""), ("vendor1/tag3", "value2"), ("vendor2/tag4", "")],
+                    &[
+                        ("tag1", "value1"),
+                        ("tag2", ""),
+                        ("vendor1/tag3", "value2"),
+                        ("vendor2/tag4", ""),
+                    ],
                     None,
                     "COMMAND",
                     &["param1", "param2", "param3 param3"],
                 ),
             ),
             ("COMMAND", want(&[], None, "COMMAND", &[])),
-            (r"@foo=\\\\\:\\s\s\r\n COMMAND", want(&[("foo", "\\\\;\\s \r\n")], None, "COMMAND", &[])),
+            (
+                r"@foo=\\\\\:\\s\s\r\n COMMAND",
+                want(&[("foo", "\\\\;\\s \r\n")], None, "COMMAND", &[]),
+            ),
             (
                 ":gravel.mozilla.org 432  #momo :Erroneous Nickname: Illegal characters",
                 want(
@@ -127,31 +200,66 @@ mod split_vectors {
                     &["#momo", "Erroneous Nickname: Illegal characters"],
                 ),
             ),
-            (":gravel.mozilla.org MODE #tckk +n ", want(&[], Some("gravel.mozilla.org"), "MODE", &["#tckk", "+n"])),
+            (
+                ":gravel.mozilla.org MODE #tckk +n ",
+                want(&[], Some("gravel.mozilla.org"), "MODE", &["#tckk", "+n"]),
+            ),
             (
                 ":services.esper.net MODE #foo-bar +o foobar  ",
-                want(&[], Some("services.esper.net"), "MODE", &["#foo-bar", "+o", "foobar"]),
+                want(
+                    &[],
+                    Some("services.esper.net"),
+                    "MODE",
+                    &["#foo-bar", "+o", "foobar"],
+                ),
             ),
-            (r"@tag1=value\\ntest COMMAND", want(&[("tag1", "value\\ntest")], None, "COMMAND", &[])),
-            (r"@tag1=value\1 COMMAND", want(&[("tag1", "value1")], None, "COMMAND", &[])),
-            (r"@tag1=value1\ COMMAND", want(&[("tag1", "value1")], None, "COMMAND", &[])),
+            (
+                r"@tag1=value\\ntest COMMAND",
+                want(&[("tag1", "value\\ntest")], None, "COMMAND", &[]),
+            ),
+            (
+                r"@tag1=value\1 COMMAND",
+                want(&[("tag1", "value1")], None, "COMMAND", &[]),
+            ),
+            (
+                r"@tag1=value1\ COMMAND",
+                want(&[("tag1", "value1")], None, "COMMAND", &[]),
+            ),
             (
                 "@tag1=1;tag2=3;tag3=4;tag1=5 COMMAND",
-                want(&[("tag1", "5"), ("tag2", "3"), ("tag3", "4")], None, "COMMAND", &[]),
-            ),
-            (
-                "@tag1=1;tag2=3;tag3=4;tag1=5;vendor/tag2=8 COMMAND",
                 want(
-                    &[("tag1", "5"), ("tag2", "3"), ("tag3", "4"), ("vendor/tag2", "8")],
+                    &[("tag1", "5"), ("tag2", "3"), ("tag3", "4")],
                     None,
                     "COMMAND",
                     &[],
                 ),
             ),
-            (":SomeOp MODE #channel :+i", want(&[], Some("SomeOp"), "MODE", &["#channel", "+i"])),
+            (
+                "@tag1=1;tag2=3;tag3=4;tag1=5;vendor/tag2=8 COMMAND",
+                want(
+                    &[
+                        ("tag1", "5"),
+                        ("tag2", "3"),
+                        ("tag3", "4"),
+                        ("vendor/tag2", "8"),
+                    ],
+                    None,
+                    "COMMAND",
+                    &[],
+                ),
+            ),
+            (
+                ":SomeOp MODE #channel :+i",
+                want(&[], Some("SomeOp"), "MODE", &["#channel", "+i"]),
+            ),
             (
                 ":SomeOp MODE #channel +oo SomeUser :AnotherUser",
-                want(&[], Some("SomeOp"), "MODE", &["#channel", "+oo", "SomeUser", "AnotherUser"]),
+                want(
+                    &[],
+                    Some("SomeOp"),
+                    "MODE",
+                    &["#channel", "+oo", "SomeUser", "AnotherUser"],
+                ),
             ),
         ];
         for (line, expected) in cases {
@@ -163,11 +271,20 @@ mod split_vectors {
     fn ircdocs_userhost_split() {
         let cases = [
             ("coolguy", ("coolguy", None, None)),
-            ("coolguy!ag@127.0.0.1", ("coolguy", Some("ag"), Some("127.0.0.1"))),
-            ("coolguy!~ag@localhost", ("coolguy", Some("~ag"), Some("localhost"))),
+            (
+                "coolguy!ag@127.0.0.1",
+                ("coolguy", Some("ag"), Some("127.0.0.1")),
+            ),
+            (
+                "coolguy!~ag@localhost",
+                ("coolguy", Some("~ag"), Some("localhost")),
+            ),
             ("coolguy@127.0.0.1", ("coolguy", None, Some("127.0.0.1"))),
             ("coolguy!ag", ("coolguy", Some("ag"), None)),
-            ("coolguy!ag@net\x035w\x03ork.admin", ("coolguy", Some("ag"), Some("net\x035w\x03ork.admin"))),
+            (
+                "coolguy!ag@net\x035w\x03ork.admin",
+                ("coolguy", Some("ag"), Some("net\x035w\x03ork.admin")),
+            ),
             (
                 "coolguy!~ag@n\x02et\x0305w\x0fork.admin",
                 ("coolguy", Some("~ag"), Some("n\x02et\x0305w\x0fork.admin")),
@@ -175,7 +292,11 @@ mod split_vectors {
         ];
         for (raw, (nick, user, host)) in cases {
             let s = Source::parse(raw);
-            assert_eq!((s.nick(), s.user(), s.host()), (nick, user, host), "{raw:?}");
+            assert_eq!(
+                (s.nick(), s.user(), s.host()),
+                (nick, user, host),
+                "{raw:?}"
+            );
         }
     }
 }
@@ -183,7 +304,12 @@ mod split_vectors {
 mod join_vectors {
     use super::*;
 
-    fn pack(tags: &[(&str, Option<&str>)], source: Option<&str>, verb: &str, params: &[&str]) -> String {
+    fn pack(
+        tags: &[(&str, Option<&str>)],
+        source: Option<&str>,
+        verb: &str,
+        params: &[&str],
+    ) -> String {
         let mut m = MessageBuf::new(verb).with_params(params.iter().copied());
         for (k, v) in tags {
             m = m.with_tag(*k, *v);
@@ -197,30 +323,66 @@ mod join_vectors {
     #[test]
     fn ircdocs_msg_join() {
         let cases = [
-            (pack(&[], None, "foo", &["bar", "baz", "asdf"]), "foo bar baz asdf"),
+            (
+                pack(&[], None, "foo", &["bar", "baz", "asdf"]),
+                "foo bar baz asdf",
+            ),
             (pack(&[], Some("src"), "AWAY", &[]), ":src AWAY"),
             (pack(&[], Some("src"), "AWAY", &[""]), ":src AWAY :"),
-            (pack(&[], Some("coolguy"), "foo", &["bar", "baz", "asdf"]), ":coolguy foo bar baz asdf"),
-            (pack(&[], None, "foo", &["bar", "baz", "asdf quux"]), "foo bar baz :asdf quux"),
+            (
+                pack(&[], Some("coolguy"), "foo", &["bar", "baz", "asdf"]),
+                ":coolguy foo bar baz asdf",
+            ),
+            (
+                pack(&[], None, "foo", &["bar", "baz", "asdf quux"]),
+                "foo bar baz :asdf quux",
+            ),
             (pack(&[], None, "foo", &["bar", "baz", ""]), "foo bar baz :"),
-            (pack(&[], None, "foo", &["bar", "baz", ":asdf"]), "foo bar baz ::asdf"),
+            (
+                pack(&[], None, "foo", &["bar", "baz", ":asdf"]),
+                "foo bar baz ::asdf",
+            ),
             (
                 pack(&[], Some("coolguy"), "foo", &["bar", "baz", "  asdf quux "]),
                 ":coolguy foo bar baz :  asdf quux ",
             ),
-            (pack(&[], Some("coolguy"), "PRIVMSG", &["bar", "lol :) "]), ":coolguy PRIVMSG bar :lol :) "),
-            (pack(&[], Some("coolguy"), "foo", &["bar", "baz", "  "]), ":coolguy foo bar baz :  "),
-            (pack(&[], Some("coolguy"), "foo", &["b\tar", "baz"]), ":coolguy foo b\tar baz"),
             (
-                pack(&[("asd", Some(""))], Some("coolguy"), "foo", &["bar", "baz", "  "]),
+                pack(&[], Some("coolguy"), "PRIVMSG", &["bar", "lol :) "]),
+                ":coolguy PRIVMSG bar :lol :) ",
+            ),
+            (
+                pack(&[], Some("coolguy"), "foo", &["bar", "baz", "  "]),
+                ":coolguy foo bar baz :  ",
+            ),
+            (
+                pack(&[], Some("coolguy"), "foo", &["b\tar", "baz"]),
+                ":coolguy foo b\tar baz",
+            ),
+            (
+                pack(
+                    &[("asd", Some(""))],
+                    Some("coolguy"),
+                    "foo",
+                    &["bar", "baz", "  "],
+                ),
                 "@asd :coolguy foo bar baz :  ",
             ),
             (
-                pack(&[("asd", None)], Some("coolguy"), "foo", &["bar", "baz", "  "]),
+                pack(
+                    &[("asd", None)],
+                    Some("coolguy"),
+                    "foo",
+                    &["bar", "baz", "  "],
+                ),
                 "@asd :coolguy foo bar baz :  ",
             ),
             (
-                pack(&[("a", Some("b\\and\nk")), ("d", Some("gh;764"))], None, "foo", &["par1", "par2"]),
+                pack(
+                    &[("a", Some("b\\and\nk")), ("d", Some("gh;764"))],
+                    None,
+                    "foo",
+                    &["par1", "par2"],
+                ),
                 r"@a=b\\and\nk;d=gh\:764 foo par1 par2",
             ),
             (
@@ -264,7 +426,13 @@ mod quirks {
     #[test]
     fn tags_without_values_and_odd_sources() {
         let a = atoms("@draft/flag;+typing :irc.server PONG irc.server :tok");
-        assert_eq!(a.tags, [("+typing".into(), String::new()), ("draft/flag".into(), String::new())]);
+        assert_eq!(
+            a.tags,
+            [
+                ("+typing".into(), String::new()),
+                ("draft/flag".into(), String::new())
+            ]
+        );
         // A source that is only punctuation still splits.
         let m = Message::parse(":!@ NOTICE * :x").unwrap();
         let s = m.source().unwrap();
@@ -284,7 +452,13 @@ mod quirks {
 
     #[test]
     fn more_than_fifteen_params() {
-        let line = format!("FOO {} :last one", (1..=20).map(|i| i.to_string()).collect::<Vec<_>>().join("  "));
+        let line = format!(
+            "FOO {} :last one",
+            (1..=20)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join("  ")
+        );
         let m = Message::parse(&line).unwrap();
         assert_eq!(m.params().len(), 21);
         let all = m.params().to_vec();
@@ -326,7 +500,10 @@ mod quirks {
         let m = Message::parse("PRIVMSG #c :a\0b").unwrap();
         assert_eq!(m.trailing(), Some("a\0b"));
         let mut out = Vec::new();
-        assert_eq!(m.pack_into(&mut out).unwrap_err().kind, PackErrorKind::ForbiddenByte);
+        assert_eq!(
+            m.pack_into(&mut out).unwrap_err().kind,
+            PackErrorKind::ForbiddenByte
+        );
         assert!(out.is_empty());
     }
 
@@ -389,11 +566,17 @@ mod errors {
         // 510 bytes outside the tags is the most a line may carry.
         let body = |n: usize| format!("PRIVMSG #c :{}", "x".repeat(n - 12));
         assert!(Message::parse_with(&body(510), s).is_ok());
-        assert_eq!(Message::parse_with(&body(511), s).unwrap_err().kind, ParseErrorKind::LineTooLong);
+        assert_eq!(
+            Message::parse_with(&body(511), s).unwrap_err().kind,
+            ParseErrorKind::LineTooLong
+        );
         // Tags do not count against the 510, they have their own 8191.
         let tags = |n: usize| format!("@k={} {}", "v".repeat(n - 4), body(510));
         assert!(Message::parse_with(&tags(8191), s).is_ok());
-        assert_eq!(Message::parse_with(&tags(8192), s).unwrap_err().kind, ParseErrorKind::TagsTooLong);
+        assert_eq!(
+            Message::parse_with(&tags(8192), s).unwrap_err().kind,
+            ParseErrorKind::TagsTooLong
+        );
         assert!(Message::parse(&tags(20_000)).is_ok());
     }
 
@@ -401,8 +584,15 @@ mod errors {
     fn errors_display_what_and_where() {
         let e = Message::parse(": X").unwrap_err();
         assert_eq!(e.to_string(), "empty source at byte 1");
-        let e = MessageBuf::new("PRIVMSG").with_param("a b").with_param("c").pack().unwrap_err();
-        assert_eq!(e.to_string(), "space in a parameter before the last in parameter 0");
+        let e = MessageBuf::new("PRIVMSG")
+            .with_param("a b")
+            .with_param("c")
+            .pack()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "space in a parameter before the last in parameter 0"
+        );
     }
 }
 
@@ -426,7 +616,10 @@ mod properties {
         );
         let source = proptest::option::of("[^ \r\n\0]{1,20}");
         let command = prop_oneof!["[A-Za-z]{1,10}", "[0-9]{3}"];
-        let params = (proptest::collection::vec(middle(), 0..18), proptest::option::of(trailing()));
+        let params = (
+            proptest::collection::vec(middle(), 0..18),
+            proptest::option::of(trailing()),
+        );
         (tags, source, command, params).prop_map(|(tags, source, command, (mut params, last))| {
             params.extend(last);
             let mut m = MessageBuf::new(command).with_params(params);
@@ -554,7 +747,12 @@ mod cut {
                     i += 1;
                 }
                 let cut = cut_line("NOTICE", &["#x"], Some(&text)).unwrap();
-                let kept = cut.line.trim_end_matches("\r\n").split_once(" :").unwrap().1;
+                let kept = cut
+                    .line
+                    .trim_end_matches("\r\n")
+                    .split_once(" :")
+                    .unwrap()
+                    .1;
                 assert!(text.starts_with(kept));
                 assert!(cut.line.len() <= 512);
                 let room = 510 - "NOTICE #x :".len();
@@ -584,7 +782,12 @@ mod cut {
         assert_eq!(body.len(), 512);
         assert_eq!(t.kept, 510 - "PRIVMSG #c :".len());
 
-        let huge = MessageBuf::new("TAGMSG").with_tag("k", Some(&"v".repeat(9000))).with_param("#c");
-        assert_eq!(huge.pack_cut_into(&mut out).unwrap_err().kind, PackErrorKind::TagsTooLong);
+        let huge = MessageBuf::new("TAGMSG")
+            .with_tag("k", Some(&"v".repeat(9000)))
+            .with_param("#c");
+        assert_eq!(
+            huge.pack_cut_into(&mut out).unwrap_err().kind,
+            PackErrorKind::TagsTooLong
+        );
     }
 }
