@@ -194,12 +194,10 @@ pub(crate) fn message(line: &str, mode: ParseMode) -> Result<Message<'_>, ParseE
 
     // ['@' <tags> SPACE]
     let (rest, raw_tags) = opt(tags).parse(input).map_err(map)?;
-    if let Some(raw) = raw_tags {
-        if strict {
-            check_tags(raw, at(input) + 1)?;
-            if raw.len() + 2 > MAX_TAGS_LEN {
-                return Err(ParseError::new(ParseErrorKind::TagsTooLong, at(input)));
-            }
+    if let (Some(raw), true) = (raw_tags, strict) {
+        check_tags(raw, at(input) + 1)?;
+        if raw.len() + 2 > MAX_TAGS_LEN {
+            return Err(ParseError::new(ParseErrorKind::TagsTooLong, at(input)));
         }
     }
     let (rest, _) = if raw_tags.is_some() {

@@ -638,7 +638,7 @@ mod properties {
         fn parse_of_pack_is_identity(m in message()) {
             let line = m.pack().unwrap();
             let parsed = Message::parse_with(&line, ParseMode::Lenient).unwrap();
-            prop_assert_eq!(parsed.to_buf(), m.clone());
+            prop_assert_eq!(parsed.to_buf(), m);
             // And the borrowed message packs back to the same line.
             let mut again = Vec::new();
             parsed.pack_into(&mut again).unwrap();
