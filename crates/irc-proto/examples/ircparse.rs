@@ -17,7 +17,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use irc_proto::{Message, MessageBuf, Source};
+use irc_proto::{CaseMapping, Message, MessageBuf, Source};
 use serde_json::{Map, Value, json};
 
 #[derive(Clone, Copy)]
@@ -25,6 +25,8 @@ enum Mode {
     Json,
     Join,
     Userhost,
+    MaskMatch,
+    ValidateHostname,
 }
 
 const USAGE: &str =
@@ -39,6 +41,8 @@ fn main() {
         [m] if m == "--json" => Mode::Json,
         [m] if m == "--join" => Mode::Join,
         [m] if m == "--userhost" => Mode::Userhost,
+        [m] if m == "--mask-match" => Mode::MaskMatch,
+        [m] if m == "--validate-hostname" => Mode::ValidateHostname,
         [m] if m == "--help" => {
             println!("{USAGE}");
             return;
@@ -66,6 +70,10 @@ fn run(mode: Mode) -> io::Result<()> {
         let line = match mode {
             Mode::Json => to_json(&text).to_string(),
             Mode::Userhost => userhost(&text).to_string(),
+            Mode::MaskMatch => mask_match(&text).to_string(),
+            Mode::ValidateHostname => {
+                json!({ "valid": irc_proto::mask::is_valid_hostname(&text) }).to_string()
+            }
             Mode::Join => join(&text).unwrap_or_else(|e| {
                 eprintln!("ircparse: {e}");
                 String::new()
@@ -109,6 +117,27 @@ fn to_json(line: &str) -> Value {
 fn userhost(raw: &str) -> Value {
     let s = Source::parse(raw);
     json!({ "nick": s.nick(), "user": s.user(), "host": s.host() })
+}
+
+fn mask_match(record: &str) -> Value {
+    let value: Value = match serde_json::from_str(record) {
+        Ok(v) => v,
+        Err(e) => return error(format!("bad JSON: {e}")),
+    };
+    let (Some(mask), Some(subject)) = (
+        value.get("mask").and_then(Value::as_str),
+        value.get("subject").and_then(Value::as_str),
+    ) else {
+        return error("need string keys `mask` and `subject`");
+    };
+    let cm = match value.get("casemapping").and_then(Value::as_str) {
+        None => CaseMapping::Rfc1459,
+        Some(name) => match CaseMapping::from_token(name) {
+            Ok(cm) => cm,
+            Err(e) => return error(e),
+        },
+    };
+    json!({ "match": irc_proto::mask::matches(mask, subject, cm) })
 }
 
 fn join(record: &str) -> Result<String, String> {

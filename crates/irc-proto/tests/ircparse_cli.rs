@@ -128,3 +128,38 @@ fn unknown_mode_exits_2_with_no_output() {
     assert_eq!(code, 2);
     assert!(lines.is_empty());
 }
+
+#[test]
+fn mask_match_mode() {
+    let input = concat!(
+        r##"{"mask":"cool!*@*","subject":"cool!guy@127.0.0.1"}"##,
+        "\n",
+        r##"{"mask":"c[o]ol!*","subject":"C{O}OL!x","casemapping":"rfc1459"}"##,
+        "\n",
+        r##"{"mask":"c[o]ol!*","subject":"C{O}OL!x","casemapping":"ascii"}"##,
+        "\n",
+        r##"{"mask":"a?c","subject":"abbc"}"##,
+        "\n",
+        r##"{"mask":"x"}"##,
+        "\n"
+    );
+    let (lines, code) = run("--mask-match", input);
+    assert_eq!(code, 0);
+    let got: Vec<_> = lines.iter().map(|l| json(l)).collect();
+    assert_eq!(got[0]["match"], true);
+    assert_eq!(got[1]["match"], true);
+    assert_eq!(got[2]["match"], false);
+    assert_eq!(got[3]["match"], false);
+    assert!(got[4]["error"].is_string());
+}
+
+#[test]
+fn validate_hostname_mode() {
+    let (lines, code) = run(
+        "--validate-hostname",
+        "irc.example.com\n-bad.example.com\n\n",
+    );
+    assert_eq!(code, 0);
+    let got: Vec<_> = lines.iter().map(|l| json(l)["valid"].clone()).collect();
+    assert_eq!(got, [true, false, false]);
+}
