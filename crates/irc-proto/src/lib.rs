@@ -70,18 +70,36 @@
 
 #![forbid(unsafe_code)]
 
+pub mod casemap;
+pub mod command;
+pub mod ctcp;
 pub mod error;
+pub mod format;
+pub mod isupport;
+pub mod mask;
 pub mod message;
+pub mod mode;
+pub mod numeric;
 pub mod pack;
 pub mod parse;
 pub mod source;
+pub mod split;
 pub mod tags;
 pub mod text;
 
+pub use casemap::{CaseKey, CaseKeyRef, CaseMapping};
+pub use command::{CapSubcommand, Command, CommandError, CommandErrorKind};
+pub use ctcp::{Ctcp, CtcpError};
 pub use error::{PackError, PackErrorKind, ParseError, ParseErrorKind, Part};
+pub use format::{Color, Span, Style};
+pub use isupport::{ChanModes, Isupport};
+pub use mask::Mask;
 pub use message::{Message, MessageBuf, Params, TagBuf};
+pub use mode::{ModeChange, ModeError, ModeKind, Sign};
+pub use numeric::{Numeric, UnknownNumeric};
 pub use pack::{CutLine, Truncation, cut_line};
 pub use parse::{MAX_BODY_LEN, MAX_TAGS_LEN, ParseMode};
 pub use source::Source;
+pub use split::{MessageKind, SplitError, SplitOptions};
 pub use tags::{Tag, Tags};
 pub use text::decode;

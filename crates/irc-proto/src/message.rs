@@ -46,6 +46,7 @@ impl<'a> Message<'a> {
     ///
     /// A [`ParseError`] when the line has no command, an empty source, or a
     /// command with characters no command holds.
+    #[inline]
     pub fn parse(line: &'a str) -> Result<Self, ParseError> {
         parse::message(line, ParseMode::Lenient)
     }
@@ -107,6 +108,7 @@ impl<'a> Message<'a> {
 
     /// The tags (empty when the line has none).
     #[must_use]
+    #[inline]
     pub fn tags(&self) -> Tags<'a> {
         self.tags.unwrap_or_default()
     }
@@ -125,6 +127,7 @@ impl<'a> Message<'a> {
 
     /// The source, split into nick, user and host.
     #[must_use]
+    #[inline]
     pub fn source(&self) -> Option<Source<'a>> {
         self.source.map(Source::parse)
     }
@@ -245,35 +248,46 @@ impl fmt::Display for Message<'_> {
     }
 }
 
-/// The parameters of a [`Message`]: the first [`INLINE_PARAMS`] are kept as
-/// slices, any beyond are read again from the line on demand.
+/// The parameters of a [`Message`]: where the first [`INLINE_PARAMS`] lie is
+/// recorded while parsing, any beyond are read again from the line on demand.
 #[derive(Clone, Copy)]
 pub struct Params<'a> {
-    inline: [&'a str; INLINE_PARAMS],
-    /// The line from the first parameter that did not fit inline.
-    overflow: &'a str,
+    /// Where the first parameters are in `raw`: start and length. Offsets
+    /// keep a message small, so it is cheap to return and copy.
+    spans: [(u32, u32); INLINE_PARAMS],
+    /// The parameters section of the line, which iterating reads again.
+    raw: &'a str,
     last: Option<&'a str>,
     len: usize,
 }
 
 impl Default for Params<'_> {
     fn default() -> Self {
-        Self {
-            inline: [""; INLINE_PARAMS],
-            overflow: "",
-            last: None,
-            len: 0,
-        }
+        Self::new("")
     }
 }
 
 impl<'a> Params<'a> {
-    /// Records a parameter; `from` is the line from this parameter on.
-    pub(crate) fn push(&mut self, param: &'a str, from: &'a str) {
-        if self.len < INLINE_PARAMS {
-            self.inline[self.len] = param;
-        } else if self.len == INLINE_PARAMS {
-            self.overflow = from;
+    /// No parameter yet; `raw` is the parameters section they come from.
+    pub(crate) const fn new(raw: &'a str) -> Self {
+        Self {
+            spans: [(0, 0); INLINE_PARAMS],
+            raw,
+            last: None,
+            len: 0,
+        }
+    }
+
+    /// Records the next parameter of the section (a slice of it).
+    #[inline]
+    pub(crate) fn push(&mut self, param: &'a str) {
+        if let Some(slot) = self.spans.get_mut(self.len) {
+            let start = (param.as_ptr() as usize).wrapping_sub(self.raw.as_ptr() as usize);
+            // A span that does not fit is read again from the line instead.
+            *slot = match (u32::try_from(start), u32::try_from(param.len())) {
+                (Ok(start), Ok(len)) => (start, len),
+                _ => (u32::MAX, u32::MAX),
+            };
         }
         self.last = Some(param);
         self.len += 1;
@@ -294,13 +308,18 @@ impl<'a> Params<'a> {
     /// One parameter by index.
     #[must_use]
     pub fn get(&self, index: usize) -> Option<&'a str> {
-        if index < self.len.min(INLINE_PARAMS) {
-            Some(self.inline[index])
-        } else if index + 1 == self.len {
-            self.last
-        } else {
-            self.iter().nth(index)
+        if index + 1 == self.len {
+            return self.last;
         }
+        if index >= self.len {
+            return None;
+        }
+        let stored = self.spans.get(index).and_then(|&(start, len)| {
+            let start = start as usize;
+            let end = start.checked_add(len as usize)?;
+            self.raw.get(start..end)
+        });
+        stored.or_else(|| self.iter().nth(index))
     }
 
     /// The first parameter.
@@ -317,12 +336,11 @@ impl<'a> Params<'a> {
 
     /// Every parameter in order.
     #[must_use]
+    #[inline]
     pub fn iter(&self) -> ParamsIter<'a> {
         ParamsIter {
-            inline: self.inline,
-            next: 0,
-            stored: self.len.min(INLINE_PARAMS),
-            overflow: self.overflow,
+            rest: self.raw,
+            left: self.len,
         }
     }
 
@@ -350,33 +368,40 @@ impl fmt::Debug for Params<'_> {
 impl<'a> IntoIterator for &Params<'a> {
     type Item = &'a str;
     type IntoIter = ParamsIter<'a>;
+    #[inline]
     fn into_iter(self) -> ParamsIter<'a> {
         self.iter()
     }
 }
 
-/// Iterator over [`Params`].
+/// Iterator over [`Params`]: it reads the parameters section again, which
+/// costs no more than copying the stored slices would.
 #[derive(Debug, Clone)]
 pub struct ParamsIter<'a> {
-    inline: [&'a str; INLINE_PARAMS],
-    next: usize,
-    stored: usize,
-    overflow: &'a str,
+    rest: &'a str,
+    left: usize,
 }
 
 impl<'a> Iterator for ParamsIter<'a> {
     type Item = &'a str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'a str> {
-        if self.next < self.stored {
-            self.next += 1;
-            return Some(self.inline[self.next - 1]);
+        if self.left == 0 {
+            return None;
         }
-        let (param, rest) = parse::next_param(self.overflow)?;
-        self.overflow = rest;
+        let (param, rest) = parse::next_param(self.rest)?;
+        self.rest = rest;
+        self.left -= 1;
         Some(param)
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
 }
+
+impl ExactSizeIterator for ParamsIter<'_> {}
 
 /// One tag of a [`MessageBuf`], its value unescaped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

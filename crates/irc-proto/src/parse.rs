@@ -15,8 +15,9 @@
 //!
 //! The codec has already framed one line, so every parser is a `complete`
 //! parser: running out of input ends a rule instead of asking for more. The
-//! leaf rules scan with `memchr`, which is what makes the parser fast; the
-//! rules are composed with nom's combinators.
+//! leaf rules scan a word at a time (eight bytes in a `u64`) and hand long
+//! haystacks to `memchr`, which is what makes the parser fast; the rules are
+//! composed with nom's combinators.
 //!
 //! # Lenient and strict
 //!
@@ -81,6 +82,116 @@ fn fail<O>(input: &str, kind: ParseErrorKind) -> PResult<'_, O> {
     }))
 }
 
+// Leaf scanners.
+//
+// Most fields of a line are short (a tag key, a tag value, a nick, a
+// channel), so a call into `memchr` costs more in setup than in scanning. The
+// scanners below read the first bytes eight at a time in a `u64` (SWAR: each
+// byte compared at once, exactly, without false positives) and hand longer
+// haystacks to `memchr`.
+
+/// `0x01` in every byte.
+const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+/// `0x7F` in every byte.
+const LOW7: u64 = u64::from_ne_bytes([0x7F; 8]);
+/// How far the word-at-a-time scan goes before `memchr` takes over.
+const SWAR_SPAN: usize = 32;
+
+/// The high bit of every byte of `word` that equals `needle`, and no other bit.
+#[inline(always)]
+const fn eq_mask(word: u64, needle: u8) -> u64 {
+    let x = word ^ (LO * needle as u64);
+    // Bit 7 of `(x & 0x7F) + 0x7F` is set when the low seven bits of a byte
+    // are not all zero; or-ing `x` adds its own bit 7: the byte is non-zero.
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// The first eight bytes of `bytes` as a little-endian word (byte 0 lowest).
+#[inline(always)]
+fn load8(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The first four bytes of `bytes` as a little-endian word.
+#[inline(always)]
+fn load4(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&bytes[..4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// The index of the first byte of `hay` that `mask` marks (`mask` maps a
+/// word to the high bits of its matching bytes; `is` tests one byte), or
+/// what `far` finds beyond the first [`SWAR_SPAN`] bytes.
+///
+/// Words may overlap at the end (the bytes they share are known not to
+/// match), so no byte is ever read one at a time past the fourth.
+#[inline(always)]
+fn scan(
+    hay: &[u8],
+    mask: impl Fn(u64) -> u64,
+    is: impl Fn(u8) -> bool,
+    far: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<usize> {
+    let len = hay.len();
+    if len >= 8 {
+        let head = len.min(SWAR_SPAN);
+        let mut i = 0;
+        while i + 8 <= head {
+            let m = mask(load8(&hay[i..]));
+            if m != 0 {
+                return Some(i + (m.trailing_zeros() / 8) as usize);
+            }
+            i += 8;
+        }
+        if len > SWAR_SPAN {
+            return far(&hay[i..]).map(|j| i + j);
+        }
+        if i < len {
+            let j = len - 8;
+            let m = mask(load8(&hay[j..]));
+            if m != 0 {
+                return Some(j + (m.trailing_zeros() / 8) as usize);
+            }
+        }
+        None
+    } else if len >= 4 {
+        // Bytes 0..4 in the low half, bytes len-4..len in the high half.
+        let m = mask(load4(hay) | (load4(&hay[len - 4..]) << 32));
+        if m == 0 {
+            return None;
+        }
+        let k = (m.trailing_zeros() / 8) as usize;
+        Some(if k < 4 { k } else { len - 4 + (k - 4) })
+    } else {
+        hay.iter().position(|&b| is(b))
+    }
+}
+
+/// The index of the first `needle` in `hay`.
+#[inline]
+pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    scan(
+        hay,
+        |w| eq_mask(w, needle),
+        |b| b == needle,
+        |rest| memchr::memchr(needle, rest),
+    )
+}
+
+/// The index of the first `a` or `b` in `hay`.
+#[inline]
+pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    scan(
+        hay,
+        |w| eq_mask(w, a) | eq_mask(w, b),
+        |x| x == a || x == b,
+        |rest| memchr::memchr2(a, b, rest),
+    )
+}
+
 /// `SPACE ::= %x20 *( %x20 )`: one or more spaces.
 pub(crate) fn space(input: &str) -> PResult<'_, ()> {
     let n = input.bytes().take_while(|&b| b == b' ').count();
@@ -92,17 +203,34 @@ pub(crate) fn space(input: &str) -> PResult<'_, ()> {
 }
 
 /// A run of bytes up to the next space or the end: the shape shared by the
-/// tags section, the source, the command and a middle parameter.
+/// source, the command and a middle parameter.
+#[inline]
 fn word(input: &str) -> PResult<'_, &str> {
+    match find_byte(input.as_bytes(), b' ') {
+        Some(i) => Ok((&input[i..], &input[..i])),
+        None => Ok(("", input)),
+    }
+}
+
+/// A long run of bytes up to the next space or the end (the tags section,
+/// often hundreds of bytes): `memchr` from the start.
+fn long_word(input: &str) -> PResult<'_, &str> {
     match memchr::memchr(b' ', input.as_bytes()) {
         Some(i) => Ok((&input[i..], &input[..i])),
         None => Ok(("", input)),
     }
 }
 
+/// Skips the spaces at the start of `input`.
+#[inline]
+fn skip_spaces(input: &str) -> &str {
+    let n = input.bytes().take_while(|&b| b == b' ').count();
+    &input[n..]
+}
+
 /// `'@' <tags>`: the raw tags section, still escaped.
 pub(crate) fn tags(input: &str) -> PResult<'_, &str> {
-    preceded(char('@'), word).parse(input)
+    preceded(char('@'), long_word).parse(input)
 }
 
 /// `':' <source>`: the raw source.
@@ -131,11 +259,13 @@ pub(crate) fn command(input: &str) -> PResult<'_, &str> {
 }
 
 /// `middle ::= nospcrlfcl *( ":" / nospcrlfcl )`.
+#[inline]
 pub(crate) fn middle(input: &str) -> PResult<'_, &str> {
     word(input)
 }
 
 /// `[ SPACE ":" trailing ]`: everything after the colon, spaces included.
+#[inline]
 pub(crate) fn trailing(input: &str) -> PResult<'_, &str> {
     preceded(char(':'), nom::combinator::rest).parse(input)
 }
@@ -143,33 +273,40 @@ pub(crate) fn trailing(input: &str) -> PResult<'_, &str> {
 /// The next parameter of a parameter list, and what follows it.
 ///
 /// Runs of spaces are one separator; spaces at the end add no parameter.
+#[inline]
 pub(crate) fn next_param(input: &str) -> Option<(&str, &str)> {
-    let input = input.trim_start_matches(' ');
+    param(skip_spaces(input))
+}
+
+/// `middle / ":" trailing` at the start of `input` (no leading space), and
+/// what follows it; `None` at the end of the input.
+#[inline]
+fn param(input: &str) -> Option<(&str, &str)> {
     if input.is_empty() {
         return None;
     }
-    // Neither rule can fail once the input is non-empty.
-    match trailing(input) {
-        Ok((rest, t)) => Some((t, rest)),
-        Err(_) => middle(input).ok().map(|(rest, m)| (m, rest)),
-    }
+    // The first byte picks the rule; neither can fail on non-empty input.
+    let parsed = if input.starts_with(':') {
+        trailing(input)
+    } else {
+        middle(input)
+    };
+    parsed.ok().map(|(rest, p)| (p, rest))
 }
 
 /// `parameters ::= *( SPACE middle ) [ SPACE ":" trailing ]`.
-pub(crate) fn parameters(mut input: &str) -> Params<'_> {
-    let mut params = Params::default();
-    loop {
-        let before = input;
-        let Some((param, rest)) = next_param(input) else {
-            break;
-        };
-        params.push(param, before.trim_start_matches(' '));
-        input = rest;
+pub(crate) fn parameters(input: &str) -> Params<'_> {
+    let mut params = Params::new(input);
+    let mut input = skip_spaces(input);
+    while let Some((p, rest)) = param(input) {
+        params.push(p);
+        input = skip_spaces(rest);
     }
     params
 }
 
 /// `message ::= ['@' <tags> SPACE] [':' <source> SPACE] <command> <parameters>`.
+#[inline]
 pub(crate) fn message(line: &str, mode: ParseMode) -> Result<Message<'_>, ParseError> {
     let strict = mode == ParseMode::Strict;
     let mut input = line;
@@ -279,6 +416,37 @@ mod tests {
         assert_eq!(next_param("   a b"), Some(("a", " b")));
         assert_eq!(next_param("   "), None);
         assert_eq!(next_param(" ::x"), Some((":x", "")));
+    }
+
+    #[test]
+    fn scanners_agree_with_a_byte_loop() {
+        // Every length around the word and span sizes, the needle at every
+        // position, with bytes that differ from the needle in one bit only
+        // and high bytes around it.
+        for len in 0..80 {
+            for at in 0..=len {
+                let mut hay: Vec<u8> = (0..len)
+                    .map(|i| [b'!', b'`', 0xA0, 0xBB, b'z', 0x00][i % 6])
+                    .collect();
+                if at < len {
+                    hay[at] = b' ';
+                }
+                let want = hay.iter().position(|&b| b == b' ');
+                assert_eq!(find_byte(&hay, b' '), want, "len {len} at {at}");
+                if at < len {
+                    hay[at] = b';';
+                    if at + 1 < len {
+                        hay[at + 1] = b'=';
+                    }
+                }
+                let want = hay.iter().position(|&b| b == b'=' || b == b';');
+                assert_eq!(find_either(&hay, b'=', b';'), want, "len {len} at {at}");
+                if at + 1 < len {
+                    hay[at] = b'x';
+                    assert_eq!(find_either(&hay, b'=', b';'), Some(at + 1));
+                }
+            }
+        }
     }
 
     #[test]

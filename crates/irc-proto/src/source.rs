@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use crate::parse::{find_byte, find_either};
+
 /// A borrowed, split source.
 ///
 /// ```
@@ -32,14 +34,20 @@ impl<'a> Source<'a> {
     /// Splits a raw source (without the leading `:`). Never fails: any text
     /// is a nick at worst.
     #[must_use]
+    #[inline]
     pub fn parse(raw: &'a str) -> Self {
-        let (before_host, host) = match memchr::memchr(b'@', raw.as_bytes()) {
-            Some(i) => (&raw[..i], Some(&raw[i + 1..])),
-            None => (raw, None),
-        };
-        let (nick, user) = match memchr::memchr(b'!', before_host.as_bytes()) {
-            Some(i) => (&before_host[..i], Some(&before_host[i + 1..])),
-            None => (before_host, None),
+        // One pass: the first `!` or `@`; a `!` after the first `@` belongs
+        // to the host.
+        let (nick, user, host) = match find_either(raw.as_bytes(), b'!', b'@') {
+            None => (raw, None, None),
+            Some(i) if raw.as_bytes()[i] == b'@' => (&raw[..i], None, Some(&raw[i + 1..])),
+            Some(i) => {
+                let after = &raw[i + 1..];
+                match find_byte(after.as_bytes(), b'@') {
+                    Some(j) => (&raw[..i], Some(&after[..j]), Some(&after[j + 1..])),
+                    None => (&raw[..i], Some(after), None),
+                }
+            }
         };
         Self {
             raw,

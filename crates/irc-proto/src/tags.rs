@@ -15,6 +15,8 @@
 
 use std::borrow::Cow;
 
+use crate::parse::{find_byte, find_either};
+
 /// The raw tags section of a message (without the `@` and the space), read
 /// lazily.
 ///
@@ -56,6 +58,7 @@ impl<'a> Tags<'a> {
 
     /// Every tag in wire order, duplicates included.
     #[must_use]
+    #[inline]
     pub fn iter(&self) -> TagsIter<'a> {
         TagsIter { rest: self.raw }
     }
@@ -83,6 +86,7 @@ impl<'a> Tags<'a> {
 impl<'a> IntoIterator for Tags<'a> {
     type Item = Tag<'a>;
     type IntoIter = TagsIter<'a>;
+    #[inline]
     fn into_iter(self) -> TagsIter<'a> {
         self.iter()
     }
@@ -91,6 +95,7 @@ impl<'a> IntoIterator for Tags<'a> {
 impl<'a> IntoIterator for &Tags<'a> {
     type Item = Tag<'a>;
     type IntoIter = TagsIter<'a>;
+    #[inline]
     fn into_iter(self) -> TagsIter<'a> {
         self.iter()
     }
@@ -105,31 +110,63 @@ pub struct TagsIter<'a> {
 impl<'a> Iterator for TagsIter<'a> {
     type Item = Tag<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Tag<'a>> {
         loop {
-            if self.rest.is_empty() {
-                return None;
-            }
-            let (segment, rest) = match memchr::memchr(b';', self.rest.as_bytes()) {
-                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
-                None => (self.rest, ""),
-            };
+            let (tag, rest) = tag(self.rest)?;
             self.rest = rest;
-            let tag = match memchr::memchr(b'=', segment.as_bytes()) {
-                Some(i) => Tag {
-                    key: &segment[..i],
-                    raw_value: Some(&segment[i + 1..]),
-                },
-                None => Tag {
-                    key: segment,
-                    raw_value: None,
-                },
-            };
             if !tag.key.is_empty() {
                 return Some(tag);
             }
         }
     }
+}
+
+/// `<tag> ::= <key> ['=' <escaped_value>]`, up to the next `;`: the tag and
+/// what follows its `;`. Each byte is read once: the key up to the first `=`
+/// or `;`, then the value up to the next `;`.
+#[inline]
+fn tag(input: &str) -> Option<(Tag<'_>, &str)> {
+    if input.is_empty() {
+        return None;
+    }
+    let bytes = input.as_bytes();
+    Some(match find_either(bytes, b'=', b';') {
+        Some(i) if bytes[i] == b'=' => {
+            let key = &input[..i];
+            let value = &input[i + 1..];
+            match find_byte(value.as_bytes(), b';') {
+                Some(j) => (
+                    Tag {
+                        key,
+                        raw_value: Some(&value[..j]),
+                    },
+                    &value[j + 1..],
+                ),
+                None => (
+                    Tag {
+                        key,
+                        raw_value: Some(value),
+                    },
+                    "",
+                ),
+            }
+        }
+        Some(i) => (
+            Tag {
+                key: &input[..i],
+                raw_value: None,
+            },
+            &input[i + 1..],
+        ),
+        None => (
+            Tag {
+                key: input,
+                raw_value: None,
+            },
+            "",
+        ),
+    })
 }
 
 /// One tag: a key and its still escaped value.
@@ -145,6 +182,7 @@ impl<'a> Tag<'a> {
     /// The unescaped value; a tag without value and a tag with an empty
     /// value both give `""`, as the spec says they are equivalent.
     #[must_use]
+    #[inline]
     pub fn value(&self) -> Cow<'a, str> {
         self.raw_value.map_or(Cow::Borrowed(""), unescape)
     }
@@ -176,10 +214,17 @@ impl<'a> Tag<'a> {
 /// assert_eq!(unescape("trailing\\"), "trailing");
 /// ```
 #[must_use]
+#[inline]
 pub fn unescape(raw: &str) -> Cow<'_, str> {
-    let Some(first) = memchr::memchr(b'\\', raw.as_bytes()) else {
-        return Cow::Borrowed(raw);
-    };
+    match find_byte(raw.as_bytes(), b'\\') {
+        None => Cow::Borrowed(raw),
+        Some(first) => Cow::Owned(unescape_from(raw, first)),
+    }
+}
+
+/// The unescaped value of `raw`, whose first backslash is at `first`.
+#[cold]
+fn unescape_from(raw: &str, first: usize) -> String {
     let mut out = String::with_capacity(raw.len());
     out.push_str(&raw[..first]);
     let mut chars = raw[first..].chars();
@@ -197,7 +242,7 @@ pub fn unescape(raw: &str) -> Cow<'_, str> {
             None => {}
         }
     }
-    Cow::Owned(out)
+    out
 }
 
 /// Appends the escaped form of a tag value to `out`.
@@ -283,6 +328,42 @@ mod tests {
         assert_eq!(t.get("b").as_deref(), Some(""));
         let keys: Vec<_> = t.iter().map(|t| t.key).collect();
         assert_eq!(keys, ["a", "b", "a"]);
+    }
+
+    #[test]
+    fn iteration_matches_a_split_reference() {
+        // The split rule in its plainest form.
+        fn reference(raw: &str) -> Vec<Tag<'_>> {
+            raw.split(';')
+                .filter_map(|seg| {
+                    let (key, raw_value) = match seg.split_once('=') {
+                        Some((k, v)) => (k, Some(v)),
+                        None => (seg, None),
+                    };
+                    (!key.is_empty()).then_some(Tag { key, raw_value })
+                })
+                .collect()
+        }
+        // Every string of up to 7 symbols over a small alphabet, then longer
+        // ones, so marks fall at every place of the eight-byte words.
+        let alphabet = ["a", "=", ";", "bcdefgh", "\\s", "é"];
+        let mut inputs = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for s in &frontier {
+                for a in alphabet {
+                    next.push(format!("{s}{a}"));
+                }
+            }
+            inputs.extend(next.iter().cloned());
+            frontier = next;
+        }
+        inputs.push("badge-info=subscriber/12;badges=moderator/1;color=#FF0000;x=a=b;;".repeat(5));
+        for raw in &inputs {
+            let got: Vec<_> = Tags::from_raw(raw).iter().collect();
+            assert_eq!(got, reference(raw), "{raw:?}");
+        }
     }
 
     #[test]
