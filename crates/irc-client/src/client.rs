@@ -1,0 +1,449 @@
+//! [`Client`]: the cheap, cloneable handle everything goes through.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::FutureExt;
+use irc_proto::MessageBuf;
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::config::{ClientBuilder, Config};
+use crate::error::{Error, RegisterError};
+use crate::event::{Event, EventName};
+use crate::handler::{self, ErasedHandler, Handler};
+
+/// A handle on one IRC client: register handlers, send, trigger, wait, run.
+///
+/// Cloning is cheap (an `Arc`); every clone is the same client.
+///
+/// ```no_run
+/// use irc_client::{Client, extract::{Nick, Target, Text}};
+///
+/// # async fn demo() -> Result<(), irc_client::Error> {
+/// let client = Client::builder("127.0.0.1", 6667, "echobot").build();
+/// client.on("PRIVMSG", |client: Client, Nick(nick): Nick, Target(target): Target, Text(text): Text| async move {
+///     let to = if target == client.nick() { nick } else { target };
+///     client.send(irc_proto::Command::privmsg(&to, &text)?)
+/// })?;
+/// client.run().await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// What every handle shares.
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    /// Handlers by event name, in registration order.
+    handlers: RwLock<HashMap<EventName, Vec<ErasedHandler>>>,
+    /// Pending `wait`s.
+    waiters: Mutex<Vec<Waiter>>,
+    /// The user's states, by type.
+    states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    /// The nick we have (or ask for, before registration).
+    nick: Mutex<String>,
+    /// The connection, while one is up.
+    pub(crate) conn: Mutex<Option<Connection>>,
+    /// Whether `run` is running.
+    pub(crate) running: AtomicBool,
+    /// Events to the dispatcher task, in arrival order.
+    dispatch_tx: mpsc::UnboundedSender<Dispatch>,
+    /// The dispatcher's end, until the dispatcher task is started.
+    dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<Dispatch>>>,
+}
+
+/// The live connection, as the handles see it.
+pub(crate) struct Connection {
+    /// Packed lines to the writer task.
+    pub(crate) out: mpsc::UnboundedSender<Bytes>,
+    /// Wakes the driver when `quit` was called.
+    pub(crate) quit: Arc<Notify>,
+}
+
+/// One pending `wait`.
+struct Waiter {
+    names: Vec<EventName>,
+    tx: oneshot::Sender<Event>,
+}
+
+/// What the dispatcher task receives.
+pub(crate) enum Dispatch {
+    /// An event for the handlers and waiters.
+    Event(Event),
+    /// Wait for the running handlers, then answer.
+    Flush(oneshot::Sender<()>),
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these short locks leaves consistent data.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field(
+                "server",
+                &format_args!("{}:{}", self.inner.config.host, self.inner.config.port),
+            )
+            .field("nick", &self.nick())
+            .field("connected", &self.is_connected())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder for a client of `host:port` with this nick; see
+    /// [`ClientBuilder`] for the other settings and their defaults.
+    pub fn builder(host: impl Into<String>, port: u16, nick: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(host, port, nick)
+    }
+
+    pub(crate) fn from_parts(
+        config: Config,
+        states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    ) -> Self {
+        let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
+        let nick = config.register.nick.clone();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                handlers: RwLock::new(HashMap::new()),
+                waiters: Mutex::new(Vec::new()),
+                states,
+                nick: Mutex::new(nick),
+                conn: Mutex::new(None),
+                running: AtomicBool::new(false),
+                dispatch_tx,
+                dispatch_rx: Mutex::new(Some(dispatch_rx)),
+            }),
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The nick the server gave us (after registration), or the one we ask
+    /// for (before). Follows our own `NICK` changes.
+    #[must_use]
+    pub fn nick(&self) -> String {
+        lock(&self.inner.nick).clone()
+    }
+
+    pub(crate) fn set_nick(&self, nick: &str) {
+        nick.clone_into(&mut lock(&self.inner.nick));
+    }
+
+    /// Whether a connection is up.
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        lock(&self.inner.conn).is_some()
+    }
+
+    /// The state of type `T` given to the builder.
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.inner
+            .states
+            .get(&TypeId::of::<T>())
+            .cloned()
+            .and_then(|s| s.downcast::<T>().ok())
+    }
+
+    /// Registers `handler` for the event `event` (a command, a numeric by
+    /// name or code, or a local event).
+    ///
+    /// # Errors
+    ///
+    /// A [`RegisterError`] naming the event and the parameter when the
+    /// handler asks for something this event cannot supply (`Text` on
+    /// `JOIN`), or may not supply without an `Option`.
+    pub fn on<H, T>(&self, event: impl Into<EventName>, handler: H) -> Result<&Self, RegisterError>
+    where
+        H: Handler<T>,
+        T: 'static,
+    {
+        let name = event.into();
+        let erased = handler::erase(handler, &name, self)?;
+        self.inner
+            .handlers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name)
+            .or_default()
+            .push(erased);
+        Ok(self)
+    }
+
+    /// Sends a message (a typed command or a [`MessageBuf`]).
+    ///
+    /// The message is packed here: one that cannot be written safely is
+    /// refused and nothing is sent. A text longer than the 512-byte line
+    /// limit is cut on a character boundary (and a warning logged).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Pack`] for an unsafe message, [`Error::NotConnected`] when no
+    /// connection is up.
+    pub fn send(&self, message: impl Into<MessageBuf>) -> Result<(), Error> {
+        let message = message.into();
+        let mut out = Vec::new();
+        if let Some(cut) = message.pack_cut_into(&mut out)? {
+            tracing::warn!(command = %message.command, dropped = cut.dropped, "line cut to 512 bytes");
+        }
+        let conn = lock(&self.inner.conn);
+        let conn = conn.as_ref().ok_or(Error::NotConnected)?;
+        if message.is_command("PASS") || message.is_command("AUTHENTICATE") {
+            tracing::debug!(command = %message.command, "send (secret redacted)");
+        } else {
+            let line = out.strip_suffix(b"\r\n").unwrap_or(&out);
+            tracing::debug!(line = %String::from_utf8_lossy(line), "send");
+        }
+        conn.out
+            .send(Bytes::from(out))
+            .map_err(|_| Error::NotConnected)
+    }
+
+    /// Parses a raw line and sends it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] when the line does not parse, otherwise as
+    /// [`Client::send`].
+    pub fn send_raw(&self, line: &str) -> Result<(), Error> {
+        self.send(MessageBuf::parse(line)?)
+    }
+
+    /// Injects an event as if it had arrived: its handlers run and its
+    /// waiters resolve, in order with the events from the server.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoRuntime`] outside a tokio runtime, [`Error::Closed`] when
+    /// the dispatcher has stopped.
+    pub fn trigger(&self, event: impl Into<Event>) -> Result<(), Error> {
+        self.ensure_dispatcher()?;
+        self.inner
+            .dispatch_tx
+            .send(Dispatch::Event(event.into()))
+            .map_err(|_| Error::Closed)
+    }
+
+    /// Resolves with the next occurrence of `event`.
+    ///
+    /// The wait is registered when this is called, not when the future is
+    /// first polled, so `let w = client.wait("376"); client.send(..)?;
+    /// w.await` cannot miss a reply.
+    pub fn wait(&self, event: impl Into<EventName>) -> Wait {
+        self.wait_any([event])
+    }
+
+    /// Resolves with the next occurrence of any of `events` (the first to
+    /// come).
+    pub fn wait_any<I, E>(&self, events: I) -> Wait
+    where
+        I: IntoIterator<Item = E>,
+        E: Into<EventName>,
+    {
+        let (tx, rx) = oneshot::channel();
+        let names = events.into_iter().map(Into::into).collect();
+        let mut waiters = lock(&self.inner.waiters);
+        waiters.retain(|w| !w.tx.is_closed());
+        waiters.push(Waiter { names, tx });
+        Wait { rx }
+    }
+
+    /// Connects, registers (unless turned off), and runs the connection until
+    /// it ends: the server closes it, it fails, or [`Client::quit`] was
+    /// called. `CLIENT_DISCONNECT` handlers have finished when this returns.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`] when the server cannot be reached,
+    /// [`Error::Registration`] when registration fails, [`Error::Io`] when
+    /// the connection fails, [`Error::AlreadyRunning`] when this client
+    /// already runs one.
+    pub async fn run(&self) -> Result<(), Error> {
+        if self.inner.running.swap(true, Ordering::SeqCst) {
+            return Err(Error::AlreadyRunning);
+        }
+        // Resets the connection state even when this future is dropped
+        // half-way: the writer task ends once its channel is gone.
+        struct Running<'a>(&'a Inner);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                drop(lock(&self.0.conn).take());
+                self.0.running.store(false, Ordering::SeqCst);
+            }
+        }
+        let _running = Running(&self.inner);
+        crate::driver::run(self).await
+    }
+
+    /// Sends `QUIT` with this reason and asks the connection to end: `run`
+    /// returns once the server has closed it (or after the quit timeout).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotConnected`] when no connection is up, [`Error::Pack`] for
+    /// a reason holding CR, LF or NUL.
+    pub fn quit(&self, reason: &str) -> Result<(), Error> {
+        self.send(MessageBuf::new("QUIT").with_param(reason))?;
+        if let Some(conn) = lock(&self.inner.conn).as_ref() {
+            conn.quit.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Hands an event to the dispatcher.
+    pub(crate) fn dispatch(&self, event: Event) {
+        // The receiver lives as long as `Inner`, which `self` keeps alive.
+        let _ = self.inner.dispatch_tx.send(Dispatch::Event(event));
+    }
+
+    /// Waits until every handler started so far has finished (or was
+    /// cancelled after the shutdown timeout).
+    pub(crate) async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.inner.dispatch_tx.send(Dispatch::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Starts the dispatcher task, once.
+    pub(crate) fn ensure_dispatcher(&self) -> Result<(), Error> {
+        let mut slot = lock(&self.inner.dispatch_rx);
+        if slot.is_none() {
+            return Ok(());
+        }
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        if let Some(rx) = slot.take() {
+            let weak = Arc::downgrade(&self.inner);
+            let permits = self.inner.config.max_concurrent_handlers;
+            let timeout = self.inner.config.handler_shutdown_timeout;
+            runtime.spawn(dispatch_loop(weak, rx, permits, timeout));
+        }
+        Ok(())
+    }
+
+    fn resolve_waiters(&self, event: &Event) {
+        let mut waiters = lock(&self.inner.waiters);
+        let mut i = 0;
+        while i < waiters.len() {
+            if waiters[i].names.iter().any(|n| n == event.name()) {
+                let w = waiters.swap_remove(i);
+                let _ = w.tx.send(event.clone());
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn handlers_for(&self, name: &EventName) -> Vec<ErasedHandler> {
+        self.inner
+            .handlers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The dispatcher: one task per client, fed in arrival order. It resolves
+/// waiters, then starts each matching handler as its own task once a permit
+/// of the semaphore is free. It holds the client weakly, so it ends when the
+/// last handle is dropped (the channel closes).
+async fn dispatch_loop(
+    weak: Weak<Inner>,
+    mut rx: mpsc::UnboundedReceiver<Dispatch>,
+    permits: usize,
+    shutdown_timeout: std::time::Duration,
+) {
+    let semaphore = Arc::new(Semaphore::new(permits));
+    let mut tasks = JoinSet::new();
+    while let Some(item) = rx.recv().await {
+        // Reap finished handler tasks so the set does not grow.
+        while tasks.try_join_next().is_some() {}
+        match item {
+            Dispatch::Event(event) => {
+                let Some(inner) = weak.upgrade() else { break };
+                let client = Client { inner };
+                tracing::trace!(event = %event.name(), "dispatch");
+                client.resolve_waiters(&event);
+                let handlers = client.handlers_for(event.name());
+                if handlers.is_empty() {
+                    continue;
+                }
+                let ctx = handler::context(client, event);
+                for h in handlers {
+                    match h(&ctx) {
+                        Ok(fut) => {
+                            let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else {
+                                break;
+                            };
+                            let name = ctx.event().name().clone();
+                            tasks.spawn(async move {
+                                let _permit = permit;
+                                if std::panic::AssertUnwindSafe(fut)
+                                    .catch_unwind()
+                                    .await
+                                    .is_err()
+                                {
+                                    tracing::error!(event = %name, "handler panicked");
+                                }
+                            });
+                        }
+                        Err(param) => tracing::debug!(
+                            event = %ctx.event().name(),
+                            param,
+                            "handler skipped: the event lacks a parameter"
+                        ),
+                    }
+                }
+            }
+            Dispatch::Flush(done) => {
+                let all = async { while tasks.join_next().await.is_some() {} };
+                if tokio::time::timeout(shutdown_timeout, all).await.is_err() {
+                    tracing::warn!(
+                        running = tasks.len(),
+                        "handlers still running at shutdown: cancelled"
+                    );
+                    tasks.shutdown().await;
+                }
+                let _ = done.send(());
+            }
+        }
+    }
+    tasks.shutdown().await;
+}
+
+/// The future of [`Client::wait`]: the next matching event.
+#[derive(Debug)]
+#[must_use = "a wait does nothing unless awaited"]
+pub struct Wait {
+    rx: oneshot::Receiver<Event>,
+}
+
+impl Future for Wait {
+    type Output = Result<Event, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.rx)
+            .poll(cx)
+            .map(|r| r.map_err(|_| Error::Closed))
+    }
+}

@@ -1,0 +1,332 @@
+//! [`IrcCodec`]: IRC lines over a byte stream, for `tokio-util`'s
+//! [`Framed`](tokio_util::codec::Framed).
+//!
+//! Decoding frames on LF. A CR right before the LF is stripped, so both CRLF
+//! (what the RFCs require) and a bare LF (what some servers send) end a line.
+//! Empty lines are skipped. The bytes of each line are turned into text by
+//! [`irc_proto::decode`]: UTF-8 where valid, CP1252 for the bytes that are
+//! not, so no line is lost for its encoding.
+//!
+//! A line longer than [`IrcCodec::max_line_length`] is not an error: its bytes
+//! are discarded up to the next LF, the [`IrcCodec::discarded`] counter goes
+//! up, and decoding carries on with the line after it. Only I/O errors end the
+//! stream.
+//!
+//! Encoding packs an [`irc_proto::MessageBuf`] with its CRLF; a message that
+//! cannot be packed safely (CR, LF or NUL in a parameter, ...) is refused and
+//! nothing is written.
+
+use bytes::{Buf, BytesMut};
+use irc_proto::MessageBuf;
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::Error;
+
+/// The default [`IrcCodec::max_line_length`]: the IRCv3 tag budget (8191
+/// bytes) plus the RFC 2812 body (510 bytes) and a little slack for servers
+/// that count loosely.
+pub const DEFAULT_MAX_LINE_LENGTH: usize = irc_proto::MAX_TAGS_LEN + irc_proto::MAX_BODY_LEN + 2;
+
+/// Frames IRC lines: LF-terminated, a stray CR stripped, at most
+/// [`max_line_length`](IrcCodec::max_line_length) bytes, decoded to text.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use irc_client::codec::IrcCodec;
+/// use tokio_util::codec::Decoder;
+///
+/// let mut codec = IrcCodec::new(16);
+/// let mut buf = BytesMut::from(&b"PING :a\r\nTHIS LINE IS FAR TOO LONG\nPING :b\ncaf\xe9\n"[..]);
+/// assert_eq!(codec.decode(&mut buf)?.as_deref(), Some("PING :a"));
+/// assert_eq!(codec.decode(&mut buf)?.as_deref(), Some("PING :b"));
+/// assert_eq!(codec.decode(&mut buf)?.as_deref(), Some("café"));
+/// assert_eq!(codec.decode(&mut buf)?, None);
+/// assert_eq!((codec.decoded(), codec.discarded()), (3, 1));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct IrcCodec {
+    /// The longest line content (without CR and LF) that is kept.
+    max_line_length: usize,
+    /// Where to resume the search for LF in the buffer, so that a line that
+    /// arrives in many small reads is scanned only once.
+    next_index: usize,
+    /// Whether we are skipping the rest of an overlong line.
+    discarding: bool,
+    /// How many lines were handed out.
+    decoded: u64,
+    /// How many overlong lines were dropped.
+    discarded: u64,
+}
+
+impl Default for IrcCodec {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_LINE_LENGTH)
+    }
+}
+
+impl IrcCodec {
+    /// A codec that keeps lines of at most `max_line_length` bytes (not
+    /// counting the CR and LF).
+    #[must_use]
+    pub const fn new(max_line_length: usize) -> Self {
+        Self {
+            max_line_length,
+            next_index: 0,
+            discarding: false,
+            decoded: 0,
+            discarded: 0,
+        }
+    }
+
+    /// The longest line kept, in bytes, without its line ending.
+    #[must_use]
+    pub const fn max_line_length(&self) -> usize {
+        self.max_line_length
+    }
+
+    /// How many lines this codec has decoded.
+    #[must_use]
+    pub const fn decoded(&self) -> u64 {
+        self.decoded
+    }
+
+    /// How many overlong lines this codec has discarded.
+    #[must_use]
+    pub const fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// Turns one line (without its LF) into text, or `None` for an empty or
+    /// overlong line.
+    fn finish_line(&mut self, mut line: &[u8]) -> Option<String> {
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if line.len() > self.max_line_length {
+            self.discarded += 1;
+            tracing::warn!(
+                len = line.len(),
+                max = self.max_line_length,
+                "discarded an overlong line"
+            );
+            return None;
+        }
+        if line.is_empty() {
+            return None;
+        }
+        self.decoded += 1;
+        Some(irc_proto::decode(line).into_owned())
+    }
+}
+
+impl Decoder for IrcCodec {
+    type Item = String;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<String>, std::io::Error> {
+        loop {
+            if self.discarding {
+                // Skip to the end of the overlong line, wherever it is.
+                if let Some(i) = memchr::memchr(b'\n', buf) {
+                    buf.advance(i + 1);
+                    self.discarding = false;
+                    continue;
+                }
+                buf.clear();
+                return Ok(None);
+            }
+            // A kept line has at most max bytes, plus CR and LF.
+            let window = buf.len().min(self.max_line_length.saturating_add(2));
+            let start = self.next_index.min(window);
+            match memchr::memchr(b'\n', &buf[start..window]) {
+                Some(offset) => {
+                    let end = start + offset;
+                    let line = buf.split_to(end + 1);
+                    self.next_index = 0;
+                    if let Some(text) = self.finish_line(&line[..end]) {
+                        return Ok(Some(text));
+                    }
+                }
+                None if buf.len() >= self.max_line_length.saturating_add(2) => {
+                    // No LF within the longest possible kept line: this line
+                    // is too long. Count it once and skip it.
+                    self.discarded += 1;
+                    tracing::warn!(max = self.max_line_length, "discarding an overlong line");
+                    self.discarding = true;
+                    self.next_index = 0;
+                    buf.advance(window);
+                }
+                None => {
+                    self.next_index = window;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<String>, std::io::Error> {
+        if let Some(line) = self.decode(buf)? {
+            return Ok(Some(line));
+        }
+        // The peer closed after a last line without LF.
+        self.next_index = 0;
+        if self.discarding {
+            self.discarding = false;
+            buf.clear();
+            return Ok(None);
+        }
+        let rest = buf.split();
+        Ok(self.finish_line(&rest))
+    }
+}
+
+impl Encoder<&MessageBuf> for IrcCodec {
+    type Error = Error;
+
+    fn encode(&mut self, msg: &MessageBuf, dst: &mut BytesMut) -> Result<(), Error> {
+        let mut out = Vec::new();
+        msg.pack_into(&mut out)?;
+        dst.extend_from_slice(&out);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes everything in `chunks`, fed one chunk at a time, then EOF.
+    fn decode_chunks(codec: &mut IrcCodec, chunks: &[&[u8]]) -> Vec<String> {
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while let Some(line) = codec.decode(&mut buf).expect("decode") {
+                out.push(line);
+            }
+        }
+        while let Some(line) = codec.decode_eof(&mut buf).expect("decode_eof") {
+            out.push(line);
+        }
+        out
+    }
+
+    fn lines(input: &[u8], max: usize) -> (Vec<String>, u64) {
+        let mut codec = IrcCodec::new(max);
+        let out = decode_chunks(&mut codec, &[input]);
+        (out, codec.discarded())
+    }
+
+    #[test]
+    fn crlf_and_bare_lf_both_end_a_line() {
+        let (out, _) = lines(b"A 1\r\nB 2\nC 3\r\n", 512);
+        assert_eq!(out, ["A 1", "B 2", "C 3"]);
+    }
+
+    #[test]
+    fn empty_lines_are_skipped() {
+        let (out, _) = lines(b"\r\n\nA\r\n\r\n", 512);
+        assert_eq!(out, ["A"]);
+    }
+
+    #[test]
+    fn only_the_cr_before_lf_is_stripped() {
+        let (out, _) = lines(b"A\rB\r\r\n", 512);
+        assert_eq!(out, ["A\rB\r"]);
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_cp1252() {
+        let (out, _) = lines(b"PRIVMSG #c :caf\xe9 \x80\r\nPRIVMSG #c :\xc3\xa9\r\n", 512);
+        assert_eq!(out, ["PRIVMSG #c :café €", "PRIVMSG #c :é"]);
+    }
+
+    #[test]
+    fn last_line_without_lf_is_kept_at_eof() {
+        let (out, _) = lines(b"A\r\nB", 512);
+        assert_eq!(out, ["A", "B"]);
+    }
+
+    #[test]
+    fn line_of_exactly_max_is_kept_with_or_without_cr() {
+        let (out, discarded) = lines(b"12345\r\n12345\n123456\n", 5);
+        assert_eq!(out, ["12345", "12345"]);
+        assert_eq!(discarded, 1);
+    }
+
+    #[test]
+    fn overlong_line_is_discarded_and_stream_resynchronises() {
+        let long = "X".repeat(100);
+        let input = format!("A\r\n{long}\r\nB\r\n{long}\nC\n");
+        let (out, discarded) = lines(input.as_bytes(), 10);
+        assert_eq!(out, ["A", "B", "C"]);
+        assert_eq!(discarded, 2);
+    }
+
+    #[test]
+    fn overlong_line_in_small_reads_is_discarded_once() {
+        let long = "Y".repeat(50);
+        let input = format!("{long}\nOK\n");
+        let chunks: Vec<&[u8]> = input.as_bytes().chunks(3).collect();
+        let mut codec = IrcCodec::new(8);
+        let out = decode_chunks(&mut codec, &chunks);
+        assert_eq!(out, ["OK"]);
+        assert_eq!(codec.discarded(), 1);
+        assert_eq!(codec.decoded(), 1);
+    }
+
+    #[test]
+    fn overlong_last_line_at_eof_is_discarded() {
+        let (out, discarded) = lines(b"A\nTOOLONGLINE", 4);
+        assert_eq!(out, ["A"]);
+        assert_eq!(discarded, 1);
+    }
+
+    #[test]
+    fn split_reads_at_every_byte_position_give_the_same_lines() {
+        let long = "Z".repeat(40);
+        let input =
+            format!("@t=x :n!u@h PRIVMSG #c :h\u{e9}llo\r\n\nPING :x\n{long}\r\ncaf\u{e9}\r\nEND");
+        let input = input.as_bytes();
+        let expected = lines(input, 32);
+        assert_eq!(expected.0.len(), 4);
+        assert_eq!(expected.1, 1);
+        for i in 0..=input.len() {
+            let mut codec = IrcCodec::new(32);
+            let out = decode_chunks(&mut codec, &[&input[..i], &input[i..]]);
+            assert_eq!(out, expected.0, "split at {i}");
+            assert_eq!(codec.discarded(), 1, "split at {i}");
+        }
+        // And one byte at a time.
+        let chunks: Vec<&[u8]> = input.chunks(1).collect();
+        let mut codec = IrcCodec::new(32);
+        assert_eq!(decode_chunks(&mut codec, &chunks), expected.0);
+    }
+
+    #[test]
+    fn split_inside_a_utf8_character_is_reassembled() {
+        let input = "PRIVMSG #c :€uro\r\n".as_bytes();
+        for i in 0..=input.len() {
+            let mut codec = IrcCodec::default();
+            let out = decode_chunks(&mut codec, &[&input[..i], &input[i..]]);
+            assert_eq!(out, ["PRIVMSG #c :€uro"], "split at {i}");
+        }
+    }
+
+    #[test]
+    fn encode_writes_crlf_and_refuses_injection() {
+        let mut codec = IrcCodec::default();
+        let mut dst = BytesMut::new();
+        let ok = MessageBuf::new("PRIVMSG")
+            .with_param("#c")
+            .with_param("hi there");
+        codec.encode(&ok, &mut dst).expect("encode");
+        assert_eq!(&dst[..], b"PRIVMSG #c :hi there\r\n");
+        let evil = MessageBuf::new("PRIVMSG")
+            .with_param("#c")
+            .with_param("hi\r\nQUIT");
+        assert!(matches!(codec.encode(&evil, &mut dst), Err(Error::Pack(_))));
+        assert_eq!(&dst[..], b"PRIVMSG #c :hi there\r\n");
+    }
+}

@@ -1,0 +1,454 @@
+//! Events: what handlers are called for, and the names they are registered
+//! under.
+//!
+//! Every message from the server is an [`Event`] named by its command
+//! (`PRIVMSG`, `JOIN`, `001`, and verbs the client has never heard of). The
+//! client adds local events: [`CLIENT_CONNECT`] and [`CLIENT_DISCONNECT`].
+//! [`EventName`] normalises what users write: commands are uppercased and
+//! numeric names become their three-digit code, so `"RPL_ENDOFMOTD"`,
+//! `"rpl_endofmotd"` and `"376"` name the same event.
+
+use std::fmt;
+use std::sync::Arc;
+
+use irc_proto::MessageBuf;
+
+use crate::error::Availability;
+
+/// The local event fired once the connection is ready: after registration
+/// (`001`) with the built-in registration, right after the TCP connection is
+/// made without it.
+pub const CLIENT_CONNECT: &str = "CLIENT_CONNECT";
+
+/// The local event fired when the connection has ended, for whatever reason.
+pub const CLIENT_DISCONNECT: &str = "CLIENT_DISCONNECT";
+
+/// A normalised event name.
+///
+/// ```
+/// use irc_client::EventName;
+///
+/// assert_eq!(EventName::new("privmsg"), EventName::new("PRIVMSG"));
+/// assert_eq!(EventName::new("RPL_ENDOFMOTD").as_str(), "376");
+/// assert_eq!(EventName::new("rpl_welcome"), EventName::new("001"));
+/// assert!(EventName::new("376").is_numeric());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventName(Arc<str>);
+
+impl EventName {
+    /// Normalises a name: trimmed, uppercased, numeric names (`RPL_*`,
+    /// `ERR_*`, every name [`irc_proto::Numeric`] knows) turned into their
+    /// code.
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        let upper = name.trim().to_ascii_uppercase();
+        match irc_proto::Numeric::from_name(&upper) {
+            Some(numeric) => Self(Arc::from(numeric.as_str())),
+            None => Self(Arc::from(upper)),
+        }
+    }
+
+    /// The normalised name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The numeric code, when this names a numeric reply.
+    #[must_use]
+    pub fn numeric(&self) -> Option<u16> {
+        let b = self.0.as_bytes();
+        (b.len() == 3 && b.iter().all(u8::is_ascii_digit))
+            .then(|| b.iter().fold(0, |n, d| n * 10 + u16::from(d - b'0')))
+    }
+
+    /// Whether this names a numeric reply.
+    #[must_use]
+    pub fn is_numeric(&self) -> bool {
+        self.numeric().is_some()
+    }
+
+    /// Whether this is one of the client's local events.
+    #[must_use]
+    pub fn is_local(&self) -> bool {
+        matches!(&*self.0, CLIENT_CONNECT | CLIENT_DISCONNECT)
+    }
+
+    /// The symbolic name of a numeric (`RPL_ENDOFMOTD` for `376`), when known.
+    #[must_use]
+    pub fn numeric_name(&self) -> Option<&'static str> {
+        self.numeric()
+            .and_then(irc_proto::Numeric::from_code)
+            .and_then(irc_proto::Numeric::name)
+    }
+}
+
+impl fmt::Display for EventName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.numeric_name() {
+            Some(name) => write!(f, "{} ({name})", self.0),
+            None => f.write_str(&self.0),
+        }
+    }
+}
+
+impl From<&str> for EventName {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<String> for EventName {
+    fn from(s: String) -> Self {
+        Self::new(&s)
+    }
+}
+
+impl From<&String> for EventName {
+    fn from(s: &String) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<u16> for EventName {
+    fn from(code: u16) -> Self {
+        Self(Arc::from(format!("{code:03}")))
+    }
+}
+
+impl AsRef<str> for EventName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One event: a message from the server (or injected with
+/// [`Client::trigger`](crate::Client::trigger)), or a local event without a
+/// message.
+///
+/// ```
+/// use irc_client::Event;
+///
+/// let ev = Event::parse(":dan!d@host privmsg #rust :hi")?;
+/// assert_eq!(ev.name().as_str(), "PRIVMSG");
+/// assert_eq!(ev.message().unwrap().params, ["#rust", "hi"]);
+/// assert!(Event::local("CLIENT_CONNECT").message().is_none());
+/// # Ok::<(), irc_proto::ParseError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Event {
+    name: EventName,
+    message: Option<Arc<MessageBuf>>,
+}
+
+impl Event {
+    /// The event of a message, named by its command.
+    #[must_use]
+    pub fn from_message(message: MessageBuf) -> Self {
+        Self {
+            name: EventName::new(&message.command),
+            message: Some(Arc::new(message)),
+        }
+    }
+
+    /// The event of a raw line.
+    ///
+    /// # Errors
+    ///
+    /// The [`irc_proto::ParseError`] when the line does not parse.
+    pub fn parse(line: &str) -> Result<Self, irc_proto::ParseError> {
+        MessageBuf::parse(line).map(Self::from_message)
+    }
+
+    /// A local event without a message (`CLIENT_CONNECT`, or a name of your
+    /// own).
+    #[must_use]
+    pub fn local(name: impl Into<EventName>) -> Self {
+        Self {
+            name: name.into(),
+            message: None,
+        }
+    }
+
+    /// The event's name.
+    #[must_use]
+    pub const fn name(&self) -> &EventName {
+        &self.name
+    }
+
+    /// The message, unless this is a local event.
+    #[must_use]
+    pub fn message(&self) -> Option<&MessageBuf> {
+        self.message.as_deref()
+    }
+
+    /// The message, shared.
+    #[must_use]
+    pub fn message_arc(&self) -> Option<&Arc<MessageBuf>> {
+        self.message.as_ref()
+    }
+}
+
+impl From<MessageBuf> for Event {
+    fn from(m: MessageBuf) -> Self {
+        Self::from_message(m)
+    }
+}
+
+/// Where a value sits among a message's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// The parameter at this index.
+    At(usize),
+    /// The last parameter, when there are at least this many.
+    LastOf(usize),
+    /// The first parameter that looks like a channel, from this index on.
+    ChannelFrom(usize),
+}
+
+/// A field of the schema: its availability and where to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldSpec {
+    pub(crate) availability: Availability,
+    pub(crate) slot: Slot,
+}
+
+const NEVER: FieldSpec = FieldSpec {
+    availability: Availability::Never,
+    slot: Slot::At(usize::MAX),
+};
+
+const fn always(slot: Slot) -> FieldSpec {
+    FieldSpec {
+        availability: Availability::Always,
+        slot,
+    }
+}
+
+const fn maybe(slot: Slot) -> FieldSpec {
+    FieldSpec {
+        availability: Availability::Maybe,
+        slot,
+    }
+}
+
+/// The values a kind of event can carry, the basis of the registration check.
+///
+/// See the table in [`crate::extract`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schema {
+    /// A message at all (`Raw`, `Params`, `Tags`, tag extractors).
+    pub(crate) message: Availability,
+    /// A source of any kind (`Source`).
+    pub(crate) source: Availability,
+    /// A user source `nick!user@host` (`Nick`, `User`, `Host`).
+    pub(crate) sender: Availability,
+    /// `Target`.
+    pub(crate) target: FieldSpec,
+    /// `Channel`.
+    pub(crate) channel: FieldSpec,
+    /// `Text`.
+    pub(crate) text: FieldSpec,
+    /// `Numeric`.
+    pub(crate) numeric: Availability,
+}
+
+/// The fields an extractor can ask the schema about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// The message itself (for `Raw`, `Params`, `Tags`).
+    Message,
+    /// The message's source, whatever it is.
+    Source,
+    /// A user source (`nick!user@host`): `Nick`, `User`, `Host`.
+    Sender,
+    /// The target: the nick or channel a message is addressed to.
+    Target,
+    /// A channel the event concerns.
+    Channel,
+    /// The text: message body, reason, or the last parameter.
+    Text,
+    /// The numeric code.
+    Numeric,
+}
+
+impl Schema {
+    /// How available a field is for this kind of event.
+    #[must_use]
+    pub const fn availability(&self, field: Field) -> Availability {
+        match field {
+            Field::Message => self.message,
+            Field::Source => self.source,
+            Field::Sender => self.sender,
+            Field::Target => self.target.availability,
+            Field::Channel => self.channel.availability,
+            Field::Text => self.text.availability,
+            Field::Numeric => self.numeric,
+        }
+    }
+
+    /// The schema of the events with this name.
+    #[must_use]
+    pub fn of(name: &EventName) -> Self {
+        use Availability::{Always, Maybe, Never};
+        if name.is_local() {
+            return Self {
+                message: Never,
+                source: Never,
+                sender: Never,
+                target: NEVER,
+                channel: NEVER,
+                text: NEVER,
+                numeric: Never,
+            };
+        }
+        if name.is_numeric() {
+            return Self {
+                message: Always,
+                source: Always,
+                sender: Never,
+                target: always(Slot::At(0)),
+                channel: maybe(Slot::ChannelFrom(1)),
+                text: always(Slot::LastOf(2)),
+                numeric: Always,
+            };
+        }
+        // Messages a user sends: the source is `nick!user@host`.
+        let user = |target: FieldSpec, channel: FieldSpec, text: FieldSpec| Self {
+            message: Always,
+            source: Always,
+            sender: Always,
+            target,
+            channel,
+            text,
+            numeric: Never,
+        };
+        // Messages from the server itself: maybe a source, never a user.
+        let server = |target: FieldSpec, text: FieldSpec| Self {
+            message: Always,
+            source: Maybe,
+            sender: Never,
+            target,
+            channel: NEVER,
+            text,
+            numeric: Never,
+        };
+        match name.as_str() {
+            "PRIVMSG" | "NOTICE" => user(
+                always(Slot::At(0)),
+                maybe(Slot::ChannelFrom(0)),
+                always(Slot::At(1)),
+            ),
+            "TAGMSG" | "MODE" => user(always(Slot::At(0)), maybe(Slot::ChannelFrom(0)), NEVER),
+            "JOIN" => user(NEVER, always(Slot::At(0)), NEVER),
+            "PART" => user(NEVER, always(Slot::At(0)), maybe(Slot::LastOf(2))),
+            "KICK" => user(
+                always(Slot::At(1)),
+                always(Slot::At(0)),
+                maybe(Slot::LastOf(3)),
+            ),
+            "TOPIC" => user(NEVER, always(Slot::At(0)), always(Slot::At(1))),
+            "INVITE" => user(always(Slot::At(0)), always(Slot::At(1)), NEVER),
+            "NICK" => user(always(Slot::At(0)), NEVER, NEVER),
+            "QUIT" | "AWAY" => user(NEVER, NEVER, maybe(Slot::LastOf(1))),
+            "WALLOPS" | "SETNAME" => user(NEVER, NEVER, always(Slot::LastOf(1))),
+            "ACCOUNT" | "CHGHOST" => user(NEVER, NEVER, NEVER),
+            "PING" | "PONG" | "ERROR" => server(NEVER, always(Slot::LastOf(1))),
+            "CAP" | "AUTHENTICATE" => server(maybe(Slot::At(0)), always(Slot::LastOf(1))),
+            // Verbs the client does not know: anything may be there.
+            _ => Self {
+                message: Always,
+                source: Maybe,
+                sender: Maybe,
+                target: maybe(Slot::At(0)),
+                channel: maybe(Slot::ChannelFrom(0)),
+                text: maybe(Slot::LastOf(1)),
+                numeric: Never,
+            },
+        }
+    }
+}
+
+/// Whether a parameter looks like a channel name (`#`, `&`, `+` or `!`
+/// first).
+pub(crate) fn is_channel(s: &str) -> bool {
+    matches!(s.as_bytes().first(), Some(b'#' | b'&' | b'+' | b'!'))
+}
+
+impl FieldSpec {
+    /// Reads this field from a message.
+    pub(crate) fn read<'m>(&self, msg: &'m MessageBuf) -> Option<&'m str> {
+        if self.availability == Availability::Never {
+            return None;
+        }
+        match self.slot {
+            Slot::At(i) => msg.params.get(i).map(String::as_str),
+            Slot::LastOf(n) => {
+                if msg.params.len() >= n {
+                    msg.params.last().map(String::as_str)
+                } else {
+                    None
+                }
+            }
+            Slot::ChannelFrom(i) => msg
+                .params
+                .iter()
+                .skip(i)
+                .map(String::as_str)
+                .find(|p| is_channel(p)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalised() {
+        assert_eq!(EventName::new(" join ").as_str(), "JOIN");
+        assert_eq!(EventName::new("RPL_ENDOFMOTD").as_str(), "376");
+        assert_eq!(EventName::new("err_nicknameinuse").as_str(), "433");
+        assert_eq!(EventName::from(1).as_str(), "001");
+        assert_eq!(EventName::new("SOMETHING_NEW").as_str(), "SOMETHING_NEW");
+        assert_eq!(EventName::new("376").to_string(), "376 (RPL_ENDOFMOTD)");
+        assert!(EventName::new("client_connect").is_local());
+    }
+
+    #[test]
+    fn schema_reads_the_right_slots() {
+        let kick = MessageBuf::parse(":op!o@h KICK #c victim :bye").expect("parse");
+        let s = Schema::of(&EventName::new("KICK"));
+        assert_eq!(s.channel.read(&kick), Some("#c"));
+        assert_eq!(s.target.read(&kick), Some("victim"));
+        assert_eq!(s.text.read(&kick), Some("bye"));
+        let kick = MessageBuf::parse(":op!o@h KICK #c victim").expect("parse");
+        assert_eq!(s.text.read(&kick), None);
+
+        let part = MessageBuf::parse(":n!u@h PART #c").expect("parse");
+        let s = Schema::of(&EventName::new("PART"));
+        assert_eq!(s.text.read(&part), None);
+        assert_eq!(s.channel.read(&part), Some("#c"));
+
+        let names = MessageBuf::parse(":srv 353 me = #chan :@a b").expect("parse");
+        let s = Schema::of(&EventName::new("353"));
+        assert_eq!(s.channel.read(&names), Some("#chan"));
+        assert_eq!(s.target.read(&names), Some("me"));
+        assert_eq!(s.text.read(&names), Some("@a b"));
+
+        let pm = MessageBuf::parse(":n!u@h PRIVMSG me :hi").expect("parse");
+        let s = Schema::of(&EventName::new("PRIVMSG"));
+        assert_eq!(s.channel.read(&pm), None);
+        assert_eq!(s.target.read(&pm), Some("me"));
+    }
+
+    #[test]
+    fn local_events_carry_nothing() {
+        let s = Schema::of(&EventName::new(CLIENT_CONNECT));
+        for f in [Field::Message, Field::Source, Field::Text, Field::Numeric] {
+            assert_eq!(s.availability(f), Availability::Never);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Sans-I/O protocol state: decisions taken on messages, without sockets or
+//! clocks, so that they can be tested line by line.
+
+pub mod register;
