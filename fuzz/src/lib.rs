@@ -124,3 +124,151 @@ pub fn pack(data: &[u8]) {
         assert_eq!(parsed.command(), msg.command);
     }
 }
+
+/// `isupport`: any 005 tokens parse, and every accessor answers.
+pub fn isupport(data: &[u8]) {
+    use irc_proto::isupport::{Isupport, unescape_value};
+    let text = decode(data);
+    let is = Isupport::parse(&text);
+    let _ = (
+        is.casemapping(),
+        is.chantypes(),
+        is.prefix(),
+        is.chanmodes(),
+    );
+    let _ = (is.nicklen(), is.channellen(), is.modes(), is.linelen());
+    let _ = (is.targmax_for("PRIVMSG"), is.maxlist_for('b'), is.network());
+    for c in text.chars().take(64) {
+        let _ = is.mode_kind(c);
+        let _ = is.is_channel_name(&text);
+    }
+    let _ = unescape_value(&text);
+    // The same bytes as a whole 005 line.
+    let line = format!(":srv 005 me {text} :are supported by this server");
+    if let Ok(m) = Message::parse(&line) {
+        let mut is = Isupport::new();
+        is.apply(&m);
+        let _ = is.prefix();
+    }
+}
+
+/// `mode`: mode strings parse against any CHANMODES/PREFIX without panicking,
+/// and changes formatted back parse to the same changes.
+pub fn mode(data: &[u8]) {
+    use irc_proto::isupport::{Isupport, Limit};
+    use irc_proto::mode::{self, ModeChange};
+    let f = fields(data);
+    let get = |i: usize| f.get(i).map_or("", String::as_str);
+    let isupport = Isupport::parse(&format!("CHANMODES={} PREFIX={}", get(0), get(1)));
+    let args: Vec<&str> = get(3).split(' ').collect();
+    let changes: Vec<ModeChange<'_>> = mode::parse_channel(get(2), args.iter().copied(), &isupport)
+        .filter_map(Result::ok)
+        .filter(|c| {
+            c.arg
+                .as_deref()
+                .is_none_or(|a| !a.is_empty() && !a.contains(' ') && !a.starts_with(':'))
+        })
+        .collect();
+    let _ = mode::parse_user(get(2)).count();
+    if let Ok(lines) = mode::format_modes_within(&changes, Limit::At(4), 400) {
+        let mut again = Vec::new();
+        for line in &lines {
+            let args: Vec<&str> = line.args.iter().map(String::as_str).collect();
+            again.extend(
+                mode::parse_channel_all(&line.modestring, args.iter().copied(), &isupport)
+                    .expect("formatted modes parse")
+                    .into_iter()
+                    .map(ModeChange::into_owned),
+            );
+        }
+        let want: Vec<_> = changes
+            .iter()
+            .cloned()
+            .map(ModeChange::into_owned)
+            .collect();
+        assert_eq!(again, want);
+    }
+}
+
+/// `ctcp`: decoding never panics; what encodes decodes back to itself.
+pub fn ctcp(data: &[u8]) {
+    use irc_proto::ctcp::{self, Dcc};
+    let text = decode(data);
+    if let Some(c) = ctcp::decode(&text) {
+        let _ = c.kind();
+        let _ = c.dcc();
+        if let Ok(wire) = c.encode() {
+            let back = ctcp::decode(&wire).expect("an encoded CTCP decodes");
+            assert!(back.command.eq_ignore_ascii_case(c.command));
+        }
+    }
+    let _ = Dcc::parse(&text);
+    let (cmd, params) = text.split_once(' ').unwrap_or((&text, ""));
+    if let Ok(wire) = ctcp::encode(cmd, params) {
+        let back = ctcp::decode(&wire).expect("an encoded CTCP decodes");
+        assert_eq!(back.params, params);
+    }
+}
+
+/// `format`: parse, render and strip agree with each other.
+pub fn format(data: &[u8]) {
+    use irc_proto::format;
+    let text = decode(data);
+    let spans = format::parse(&text);
+    let rendered = format::render(&spans);
+    assert_eq!(
+        format::parse(&rendered),
+        spans,
+        "parse(render(parse(s))) != parse(s)"
+    );
+    assert_eq!(format::strip(&rendered), format::strip(&text));
+    let joined: String = format::tokens(&text)
+        .map(|t| match t {
+            format::Token::Text(raw) | format::Token::Code(_, raw) => raw,
+        })
+        .collect();
+    assert_eq!(joined, *text);
+}
+
+/// `split`: every piece fits the relayed line and no text is lost.
+pub fn split(data: &[u8]) {
+    use irc_proto::split::{self, EmptyLines, MessageKind, Prefix, SplitOptions};
+    let text = decode(data);
+    let source = "nick!user@some.host.example";
+    let opts = SplitOptions {
+        prefix: Prefix::Known(source.to_owned()),
+        ..SplitOptions::default()
+    };
+    for kind in [
+        MessageKind::Privmsg,
+        MessageKind::Notice,
+        MessageKind::Action,
+    ] {
+        let pieces = split::split(kind, "#channel", &text, &opts).expect("default budget is valid");
+        for p in &pieces {
+            let line = format!(":{source} {} #channel :{p}\r\n", kind.command());
+            assert!(line.len() <= 512, "{} bytes", line.len());
+            assert!(!p.contains(['\r', '\n', '\0']));
+        }
+    }
+    for budget in [20, 37, 100] {
+        let pieces =
+            split::split_text(&text, budget, None, EmptyLines::Skip).expect("budget >= 20");
+        for p in &pieces {
+            assert!(p.len() <= budget && !p.is_empty());
+        }
+        // Nothing but the cut whitespace and the carried codes is added or lost.
+        let want: String = irc_proto::format::strip(&text.replace('\0', ""))
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let got: String = pieces
+            .iter()
+            .map(|p| irc_proto::format::strip(p).into_owned())
+            .collect::<String>()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert_eq!(got, want);
+    }
+}

@@ -160,3 +160,28 @@ fn roundtrip() {
 fn pack() {
     smoke("pack", irc_fuzz::pack);
 }
+
+#[test]
+fn isupport() {
+    smoke("isupport", irc_fuzz::isupport);
+}
+
+#[test]
+fn mode() {
+    smoke("mode", irc_fuzz::mode);
+}
+
+#[test]
+fn ctcp() {
+    smoke("ctcp", irc_fuzz::ctcp);
+}
+
+#[test]
+fn format() {
+    smoke("format", irc_fuzz::format);
+}
+
+#[test]
+fn split() {
+    smoke("split", irc_fuzz::split);
+}

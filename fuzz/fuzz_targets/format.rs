@@ -1,0 +1,3 @@
+//! Fuzz target `format`: see `irc_fuzz::format`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| irc_fuzz::format(data));
