@@ -103,3 +103,9 @@ pub use source::Source;
 pub use split::{MessageKind, SplitError, SplitOptions};
 pub use tags::{Tag, Tags};
 pub use text::decode;
+
+/// The examples of the user guide (`docs/protocol.md`), compiled and run as
+/// doc tests so the guide cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/protocol.md")]
+pub struct ProtocolGuide;
