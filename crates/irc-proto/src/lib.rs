@@ -62,6 +62,32 @@
 //! The packer is strict always: a message it cannot write safely is refused
 //! with a [`PackError`] naming the part, and nothing is written.
 //!
+//! # The toolkit
+//!
+//! | module | for |
+//! | --- | --- |
+//! | [`numeric`] | every numeric by name, both ways (`RPL_WELCOME` <-> `001`), generated from the ircdocs data |
+//! | [`command`] | typed commands whose constructors cannot build an unsafe line |
+//! | [`isupport`] | RPL_ISUPPORT (005) tokens with typed accessors and RFC 1459 defaults |
+//! | [`casemap`] | `ascii` / `rfc1459` / `rfc1459-strict` folding, comparison and map keys |
+//! | [`mode`] | channel and user mode strings, parsed against CHANMODES/PREFIX and formatted back |
+//! | [`mask`] | hostmask globs; nick, channel and host name validation |
+//! | [`ctcp`] | CTCP requests and replies, DCC offers |
+//! | [`format`] | formatting codes: strip, parse into spans, render |
+//! | [`split`] | long text into PRIVMSG/NOTICE/ACTION lines that fit after the server's relay prefix |
+//!
+//! ```
+//! use irc_proto::{CaseMapping, Command, Isupport, MessageBuf, Numeric};
+//!
+//! assert_eq!(Numeric::from_name("ERR_NICKNAMEINUSE").map(|n| n.code()), Some(433));
+//! let isupport = Isupport::parse("CASEMAPPING=rfc1459 PREFIX=(ov)@+ CHANMODES=beI,k,l,imnpst");
+//! assert!(isupport.casemapping().equal("#Foo[", "#foo{"));
+//! assert_eq!(MessageBuf::from(Command::privmsg("#rust", "hi there")?).pack()?, "PRIVMSG #rust :hi there");
+//! assert!(Command::privmsg("#rust", "hi\r\nQUIT").is_err());
+//! # let _ = CaseMapping::Ascii;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Features
 //!
 //! | feature | default | what |
