@@ -73,7 +73,7 @@
 //! | [`mode`] | channel and user mode strings, parsed against CHANMODES/PREFIX and formatted back |
 //! | [`mask`] | hostmask globs; nick, channel and host name validation |
 //! | [`ctcp`] | CTCP requests and replies, DCC offers |
-//! | [`format`] | formatting codes: strip, parse into spans, render |
+//! | [`format`](mod@format) | formatting codes: strip, parse into spans, render |
 //! | [`split`] | long text into PRIVMSG/NOTICE/ACTION lines that fit after the server's relay prefix |
 //!
 //! ```
