@@ -192,6 +192,34 @@ pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
     )
 }
 
+/// The index of the first byte of `hay` that `mask` marks, eight bytes at a
+/// time to the end: for fields that are short and where the haystack goes on
+/// well past them (the tags of a section), where the simplest loop wins.
+#[inline(always)]
+fn scan_short(hay: &[u8], mask: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(chunk) = hay.get(i..i + 8) {
+        let m = mask(load8(chunk));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay.get(i..)?.iter().position(|&b| is(b)).map(|j| i + j)
+}
+
+/// The index of the first `needle` in `hay`, which is most likely near.
+#[inline]
+pub(crate) fn find_byte_near(hay: &[u8], needle: u8) -> Option<usize> {
+    scan_short(hay, |w| eq_mask(w, needle), |b| b == needle)
+}
+
+/// The index of the first `a` or `b` in `hay`, which is most likely near.
+#[inline]
+pub(crate) fn find_either_near(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    scan_short(hay, |w| eq_mask(w, a) | eq_mask(w, b), |x| x == a || x == b)
+}
+
 /// `SPACE ::= %x20 *( %x20 )`: one or more spaces.
 pub(crate) fn space(input: &str) -> PResult<'_, ()> {
     let n = input.bytes().take_while(|&b| b == b' ').count();
@@ -219,6 +247,17 @@ fn long_word(input: &str) -> PResult<'_, &str> {
         Some(i) => Ok((&input[i..], &input[..i])),
         None => Ok(("", input)),
     }
+}
+
+/// `input` without the CR and LF bytes at its end.
+#[inline]
+fn strip_line_end(input: &str) -> &str {
+    let bytes = input.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 && matches!(bytes[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    &input[..end]
 }
 
 /// Skips the spaces at the start of `input`.
@@ -252,7 +291,9 @@ pub(crate) fn command(input: &str) -> PResult<'_, &str> {
     if cmd.is_empty() {
         return fail(input, ParseErrorKind::MissingCommand);
     }
-    if !cmd.bytes().all(|b| b.is_ascii_graphic()) || cmd.starts_with([':', '@']) {
+    if !cmd.bytes().all(|b| b.is_ascii_graphic())
+        || matches!(cmd.as_bytes().first(), Some(b':' | b'@'))
+    {
         return fail(input, ParseErrorKind::InvalidCommand);
     }
     Ok((rest, cmd))
@@ -315,7 +356,7 @@ pub(crate) fn message(line: &str, mode: ParseMode) -> Result<Message<'_>, ParseE
             return Err(ParseError::new(ParseErrorKind::ForbiddenByte, i));
         }
     } else {
-        input = input.trim_end_matches(['\r', '\n']).trim_start_matches(' ');
+        input = skip_spaces(strip_line_end(input));
     }
     // Offsets are reported into `line`; the rules run on suffixes of `input`.
     let base = input.as_ptr() as usize - line.as_ptr() as usize;
@@ -444,7 +485,13 @@ mod tests {
                 if at + 1 < len {
                     hay[at] = b'x';
                     assert_eq!(find_either(&hay, b'=', b';'), Some(at + 1));
+                    assert_eq!(find_either_near(&hay, b'=', b';'), Some(at + 1));
+                    hay[at] = b';';
                 }
+                let want = hay.iter().position(|&b| b == b'=' || b == b';');
+                assert_eq!(find_either_near(&hay, b'=', b';'), want);
+                let want = hay.iter().position(|&b| b == b'=');
+                assert_eq!(find_byte_near(&hay, b'='), want);
             }
         }
     }

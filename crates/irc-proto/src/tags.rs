@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use crate::parse::{find_byte, find_either};
+use crate::parse::{find_byte, find_byte_near, find_either_near};
 
 /// The raw tags section of a message (without the `@` and the space), read
 /// lazily.
@@ -131,11 +131,11 @@ fn tag(input: &str) -> Option<(Tag<'_>, &str)> {
         return None;
     }
     let bytes = input.as_bytes();
-    Some(match find_either(bytes, b'=', b';') {
+    Some(match find_either_near(bytes, b'=', b';') {
         Some(i) if bytes[i] == b'=' => {
             let key = &input[..i];
             let value = &input[i + 1..];
-            match find_byte(value.as_bytes(), b';') {
+            match find_byte_near(value.as_bytes(), b';') {
                 Some(j) => (
                     Tag {
                         key,
