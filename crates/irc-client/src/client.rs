@@ -9,16 +9,37 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
 use futures::FutureExt;
 use irc_proto::MessageBuf;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 
+use crate::backoff::{Backoff, SplitMix64};
 use crate::config::{ClientBuilder, Config};
+use crate::driver::{Outgoing, Session};
 use crate::error::{Error, RegisterError};
 use crate::event::{Event, EventName};
+use crate::flood::LineClass;
 use crate::handler::{self, ErasedHandler, Handler};
+
+/// Why one connection ([`Client::run_once`]) ended without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ended {
+    /// [`Client::quit`] was called.
+    Quit,
+    /// The server closed the connection (after registration).
+    ServerClosed,
+    /// The server said nothing for the whole server timeout, even to
+    /// `PING`s; the client closed the connection.
+    PingTimeout,
+    /// The server's STS policy asks for TLS on this port: the next
+    /// connection uses it.
+    StsUpgrade {
+        /// The TLS port.
+        port: u16,
+    },
+}
 
 /// A handle on one IRC client: register handlers, send, trigger, wait, run.
 ///
@@ -60,12 +81,21 @@ pub(crate) struct Inner {
     dispatch_tx: mpsc::UnboundedSender<Dispatch>,
     /// The dispatcher's end, until the dispatcher task is started.
     dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<Dispatch>>>,
+    /// What outlives one connection: channels and keys, capabilities,
+    /// STS policies.
+    pub(crate) session: Mutex<Session>,
+    /// Set by `quit`: `run` does not reconnect.
+    pub(crate) stop: AtomicBool,
+    /// Wakes `run` from its backoff sleep when `quit` is called.
+    pub(crate) stop_notify: Notify,
+    /// Channel and user state, capabilities, batches, pending requests.
+    pub(crate) tracker: crate::state::tracker::Shared,
 }
 
 /// The live connection, as the handles see it.
 pub(crate) struct Connection {
-    /// Packed lines to the writer task.
-    pub(crate) out: mpsc::UnboundedSender<Bytes>,
+    /// The flood-controlled queue the writer task drains.
+    pub(crate) out: Arc<Outgoing>,
     /// Wakes the driver when `quit` was called.
     pub(crate) quit: Arc<Notify>,
 }
@@ -84,7 +114,7 @@ pub(crate) enum Dispatch {
     Flush(oneshot::Sender<()>),
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding one of these short locks leaves consistent data.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -117,6 +147,8 @@ impl Client {
         let nick = config.register.nick.clone();
         Self {
             inner: Arc::new(Inner {
+                // Before `config` moves in.
+                tracker: crate::state::tracker::Shared::new(&config),
                 config,
                 handlers: RwLock::new(HashMap::new()),
                 waiters: Mutex::new(Vec::new()),
@@ -126,6 +158,9 @@ impl Client {
                 running: AtomicBool::new(false),
                 dispatch_tx,
                 dispatch_rx: Mutex::new(Some(dispatch_rx)),
+                session: Mutex::new(Session::default()),
+                stop: AtomicBool::new(false),
+                stop_notify: Notify::new(),
             }),
         }
     }
@@ -188,7 +223,9 @@ impl Client {
         Ok(self)
     }
 
-    /// Sends a message (a typed command or a [`MessageBuf`]).
+    /// Sends a message (a typed command or a [`MessageBuf`]) without
+    /// waiting: the line joins the outgoing queue, which lets lines go no
+    /// faster than flood control allows ([`crate::flood`]).
     ///
     /// The message is packed here: one that cannot be written safely is
     /// refused and nothing is sent. A text longer than the 512-byte line
@@ -197,24 +234,81 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Pack`] for an unsafe message, [`Error::NotConnected`] when no
-    /// connection is up.
+    /// connection is up, [`Error::QueueFull`] when the queue holds
+    /// `queue_capacity` lines already (use [`Client::send_wait`] to wait
+    /// for room instead).
     pub fn send(&self, message: impl Into<MessageBuf>) -> Result<(), Error> {
-        let message = message.into();
+        let message = self.prepare(message.into())?;
+        self.push(message, None).map_err(|rejected| rejected.0)
+    }
+
+    /// Sends a message, waiting while the outgoing queue is full
+    /// (backpressure). Resolves once the line is queued, not written.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::send`], without [`Error::QueueFull`];
+    /// [`Error::NotConnected`] also when the connection ends while waiting.
+    pub async fn send_wait(&self, message: impl Into<MessageBuf>) -> Result<(), Error> {
+        let mut message = self.prepare(message.into())?;
+        loop {
+            let out = lock(&self.inner.conn)
+                .as_ref()
+                .map(|c| Arc::clone(&c.out))
+                .ok_or(Error::NotConnected)?;
+            let space = out.space.notified();
+            tokio::pin!(space);
+            space.as_mut().enable();
+            match self.push(message, None) {
+                Ok(()) => return Ok(()),
+                Err(rejected) => match *rejected {
+                    (Error::QueueFull, m) => message = m,
+                    (e, _) => return Err(e),
+                },
+            }
+            space.await;
+        }
+    }
+
+    /// Packs (to refuse an unsafe message early) and logs a message.
+    fn prepare(&self, message: MessageBuf) -> Result<MessageBuf, Error> {
         let mut out = Vec::new();
         if let Some(cut) = message.pack_cut_into(&mut out)? {
             tracing::warn!(command = %message.command, dropped = cut.dropped, "line cut to 512 bytes");
         }
-        let conn = lock(&self.inner.conn);
-        let conn = conn.as_ref().ok_or(Error::NotConnected)?;
         if message.is_command("PASS") || message.is_command("AUTHENTICATE") {
             tracing::debug!(command = %message.command, "send (secret redacted)");
         } else {
             let line = out.strip_suffix(b"\r\n").unwrap_or(&out);
             tracing::debug!(line = %String::from_utf8_lossy(line), "send");
         }
-        conn.out
-            .send(Bytes::from(out))
-            .map_err(|_| Error::NotConnected)
+        Ok(message)
+    }
+
+    /// Queues a prepared message in the lane `class` (by default: `PONG`
+    /// first, registration before `001`, the rest normal).
+    pub(crate) fn push(
+        &self,
+        message: MessageBuf,
+        class: Option<LineClass>,
+    ) -> Result<(), Box<(Error, MessageBuf)>> {
+        let conn = lock(&self.inner.conn);
+        let Some(conn) = conn.as_ref() else {
+            return Err(Box::new((Error::NotConnected, message)));
+        };
+        if message.is_command("JOIN") {
+            lock(&self.inner.session).note_join_keys(&message);
+        } else if message.is_command("NICK") && conn.out.is_registered() {
+            lock(&self.inner.session).note_nick(&message);
+        }
+        conn.out.push(message, class)
+    }
+
+    /// Sends a line in the priority lane (registration, `PONG`, `QUIT`).
+    pub(crate) fn send_priority(&self, message: MessageBuf, class: LineClass) -> Result<(), Error> {
+        let message = self.prepare(message)?;
+        self.push(message, Some(class))
+            .map_err(|rejected| rejected.0)
     }
 
     /// Parses a raw line and sends it.
@@ -266,46 +360,127 @@ impl Client {
         Wait { rx }
     }
 
-    /// Connects, registers (unless turned off), and runs the connection until
-    /// it ends: the server closes it, it fails, or [`Client::quit`] was
-    /// called. `CLIENT_DISCONNECT` handlers have finished when this returns.
+    /// Connects, registers (unless turned off), and runs connections until
+    /// [`Client::quit`] is called, reconnecting whenever one ends (errbot's
+    /// `serve_forever`).
+    ///
+    /// Between attempts it waits as [`crate::backoff`] says (1 s, 1.75 s,
+    /// 3.1 s, ... up to 600 s, plus up to 3 s of jitter, by default); a
+    /// connection that stayed up 60 s starts the sequence over. Each new
+    /// connection registers with the nick in use before, requests the
+    /// capabilities enabled before, and rejoins the channels it was in
+    /// (with their keys). Handlers see `CLIENT_DISCONNECT` when a connection
+    /// ends and `CLIENT_CONNECT` when the next one is registered.
     ///
     /// # Errors
     ///
-    /// [`Error::Connect`] when the server cannot be reached,
-    /// [`Error::Registration`] when registration fails, [`Error::Io`] when
-    /// the connection fails, [`Error::AlreadyRunning`] when this client
-    /// already runs one.
+    /// [`Error::GaveUp`] after `max_reconnect_attempts` failed attempts in a
+    /// row; at once, without retrying: [`Error::AlreadyRunning`],
+    /// [`Error::NoRuntime`], [`Error::Config`], TLS settings that cannot
+    /// work ([`Error::Tls`]), and a required SASL that failed
+    /// ([`RegistrationError::Sasl`](crate::RegistrationError::Sasl)).
     pub async fn run(&self) -> Result<(), Error> {
+        let _running = self.start_running()?;
+        let mut backoff = Backoff::new(self.inner.config.backoff.clone())
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let mut jitter = SplitMix64::from_entropy();
+        loop {
+            let (result, registered_at) = crate::driver::run(self).await;
+            if let Some(at) = registered_at {
+                backoff.connected(at.into_std());
+            }
+            backoff.disconnected(tokio::time::Instant::now().into_std());
+            if self.inner.stop.load(Ordering::SeqCst) {
+                return match result {
+                    Err(e) if is_fatal(&e) => Err(e),
+                    _ => Ok(()),
+                };
+            }
+            let last = match result {
+                Ok(Ended::Quit) => return Ok(()),
+                Ok(Ended::StsUpgrade { port }) => {
+                    tracing::info!(port, "STS: reconnecting with TLS");
+                    continue;
+                }
+                Ok(Ended::PingTimeout) => {
+                    Error::PingTimeout(self.inner.config.keepalive.server_timeout)
+                }
+                Ok(_) => Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the server closed the connection",
+                )),
+                Err(e) if is_fatal(&e) => return Err(e),
+                Err(e) => e,
+            };
+            let Some(delay) = backoff.next_delay(&mut jitter) else {
+                return Err(Error::GaveUp {
+                    attempts: backoff.attempts(),
+                    last: Box::new(last),
+                });
+            };
+            tracing::info!(error = %last, ?delay, attempt = backoff.attempts(), "reconnecting");
+            let stopped = self.inner.stop_notify.notified();
+            tokio::pin!(stopped);
+            stopped.as_mut().enable();
+            if self.inner.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = stopped => return Ok(()),
+            }
+        }
+    }
+
+    /// Runs one connection to its end, without reconnecting (errbot's
+    /// `serve_once`), and says why it ended. `CLIENT_DISCONNECT` handlers
+    /// have finished when this returns. Channels, capabilities and the nick
+    /// are restored as by [`Client::run`] when called again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`] when the server cannot be reached, [`Error::Tls`]
+    /// when TLS fails, [`Error::Registration`] when registration fails,
+    /// [`Error::Io`] when the connection fails, [`Error::AlreadyRunning`]
+    /// when this client already runs one.
+    pub async fn run_once(&self) -> Result<Ended, Error> {
+        let _running = self.start_running()?;
+        crate::driver::run(self).await.0
+    }
+
+    fn start_running(&self) -> Result<Running<'_>, Error> {
         if self.inner.running.swap(true, Ordering::SeqCst) {
             return Err(Error::AlreadyRunning);
         }
-        // Resets the connection state even when this future is dropped
-        // half-way: the writer task ends once its channel is gone.
-        struct Running<'a>(&'a Inner);
-        impl Drop for Running<'_> {
-            fn drop(&mut self) {
-                drop(lock(&self.0.conn).take());
-                self.0.running.store(false, Ordering::SeqCst);
-            }
-        }
-        let _running = Running(&self.inner);
-        crate::driver::run(self).await
+        self.inner.stop.store(false, Ordering::SeqCst);
+        Ok(Running(&self.inner))
     }
 
-    /// Sends `QUIT` with this reason and asks the connection to end: `run`
-    /// returns once the server has closed it (or after the quit timeout).
+    /// Sends `QUIT` with this reason (ahead of queued lines, which are
+    /// dropped) and asks the connection to end: `run` returns once the
+    /// server has closed it (or after the quit timeout) and does not
+    /// reconnect. Called while `run` waits to reconnect, it stops that.
     ///
     /// # Errors
     ///
-    /// [`Error::NotConnected`] when no connection is up, [`Error::Pack`] for
-    /// a reason holding CR, LF or NUL.
+    /// [`Error::NotConnected`] when nothing runs, [`Error::Pack`] for a
+    /// reason holding CR, LF or NUL.
     pub fn quit(&self, reason: &str) -> Result<(), Error> {
-        self.send(MessageBuf::new("QUIT").with_param(reason))?;
-        if let Some(conn) = lock(&self.inner.conn).as_ref() {
-            conn.quit.notify_one();
+        let quit = MessageBuf::new("QUIT").with_param(reason);
+        quit.pack()?;
+        let running = self.inner.running.load(Ordering::SeqCst);
+        self.inner.stop.store(true, Ordering::SeqCst);
+        self.inner.stop_notify.notify_waiters();
+        match self.send_priority(quit, LineClass::Registration) {
+            Ok(()) => {
+                if let Some(conn) = lock(&self.inner.conn).as_ref() {
+                    conn.quit.notify_one();
+                }
+                Ok(())
+            }
+            Err(Error::NotConnected) if running => Ok(()),
+            Err(e) => Err(e),
         }
-        Ok(())
     }
 
     /// Hands an event to the dispatcher.
@@ -360,6 +535,29 @@ impl Client {
             .get(name)
             .cloned()
             .unwrap_or_default()
+    }
+}
+
+/// Resets the connection state when `run` ends, even when its future is
+/// dropped half-way: the writer task ends once the queue is closed.
+struct Running<'a>(&'a Inner);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = lock(&self.0.conn).take() {
+            conn.out.close();
+        }
+        self.0.running.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Errors that retrying cannot fix.
+fn is_fatal(e: &Error) -> bool {
+    match e {
+        Error::AlreadyRunning | Error::NoRuntime | Error::Config(_) => true,
+        Error::Tls(t) => t.is_config(),
+        Error::Registration(r) => matches!(r, crate::RegistrationError::Sasl { .. }),
+        _ => false,
     }
 }
 

@@ -2,17 +2,25 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::backoff::BackoffConfig;
 use crate::client::Client;
 use crate::codec::DEFAULT_MAX_LINE_LENGTH;
-use crate::state::register::RegisterConfig;
+use crate::flood::FloodConfig;
+use crate::sasl::{Mechanism, SaslCredentials};
+use crate::state::ping::KeepaliveConfig;
+use crate::state::register::{RegisterConfig, SaslFailure};
+use crate::tls::TlsConfig;
 
-/// The capabilities requested by default, when the server offers them:
-/// `multi-prefix`, `server-time`, `message-tags`, `account-tag`.
-pub const DEFAULT_CAPABILITIES: &[&str] =
-    &["multi-prefix", "server-time", "message-tags", "account-tag"];
+/// The capabilities requested by default, when the server offers them: every
+/// capability the client understands (see
+/// [`caps::DEFAULT_CAPABILITIES`](crate::state::caps::DEFAULT_CAPABILITIES)
+/// for the list and why `echo-message` is not in it).
+pub const DEFAULT_CAPABILITIES: &[&str] = crate::state::caps::DEFAULT_CAPABILITIES;
 
 /// How many handlers run at the same time by default.
 pub const DEFAULT_MAX_CONCURRENT_HANDLERS: usize = 64;
@@ -24,6 +32,8 @@ pub enum Transport {
     /// Plain TCP.
     #[default]
     Tcp,
+    /// TLS over TCP, with [`Config::tls`] (or its defaults).
+    Tls,
 }
 
 /// Everything the client is configured with; built by [`ClientBuilder`].
@@ -54,6 +64,31 @@ pub struct Config {
     /// How long to wait, when a connection ends, for running handlers before
     /// they are cancelled.
     pub handler_shutdown_timeout: Duration,
+    /// When to `PING` a silent server and when to give it up.
+    pub keepalive: KeepaliveConfig,
+    /// The reconnect delays of [`Client::run`].
+    pub backoff: BackoffConfig,
+    /// Whether [`Client::run`] rejoins the channels after reconnecting.
+    pub rejoin: bool,
+    /// Outgoing flood control.
+    pub flood: FloodConfig,
+    /// The TLS settings (used with [`Transport::Tls`] and STS upgrades).
+    pub tls: TlsConfig,
+    /// The local address to connect from (Sopel's `source_address`).
+    pub source_address: Option<IpAddr>,
+    /// SASL credentials; `None`: no SASL.
+    pub sasl: Option<SaslCredentials>,
+    /// SASL mechanisms in order of preference.
+    pub sasl_mechanisms: Vec<Mechanism>,
+    /// What a SASL failure does.
+    pub sasl_on_failure: SaslFailure,
+    /// How long the SASL exchange may take.
+    pub sasl_timeout: Duration,
+    /// Whether STS policies are followed (and stored).
+    pub sts: bool,
+    /// Where persistent client state (STS policies) is kept; `None`: in
+    /// memory only.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Builds a [`Client`]. Every setting has a default; only the server and the
@@ -72,6 +107,20 @@ pub struct Config {
 /// | [`cap_timeout`](Self::cap_timeout) | 5 s |
 /// | [`quit_timeout`](Self::quit_timeout) | 3 s |
 /// | [`handler_shutdown_timeout`](Self::handler_shutdown_timeout) | 5 s |
+/// | [`server_timeout`](Self::server_timeout) | 120 s (Sopel's `timeout`) |
+/// | [`ping_interval`](Self::ping_interval) | 0.45 × `server_timeout` (54 s) |
+/// | [`backoff`](Self::backoff) | 1 s × 1.75 per attempt up to 600 s, + up to 3 s jitter; reset after 60 s up ([`BackoffConfig`]) |
+/// | [`max_reconnect_attempts`](Self::max_reconnect_attempts) | none (forever) |
+/// | [`rejoin`](Self::rejoin) | on |
+/// | [`flood`](Self::flood) | burst 4, 1 line/s per target, global 8 / 2 per s, queue 1024 ([`FloodConfig`]) |
+/// | [`tls`](Self::tls) | off; when on: verified against Mozilla's roots, TLS ≥ 1.2 ([`TlsConfig`]) |
+/// | [`source_address`](Self::source_address) | any |
+/// | [`sasl`](Self::sasl) | none |
+/// | [`sasl_mechanisms`](Self::sasl_mechanisms) | EXTERNAL, SCRAM-SHA-256, ECDSA-NIST256P-CHALLENGE, PLAIN |
+/// | [`sasl_on_failure`](Self::sasl_on_failure) | [`SaslFailure::Continue`] |
+/// | [`sasl_timeout`](Self::sasl_timeout) | 20 s |
+/// | [`sts`](Self::sts) | on |
+/// | [`state_dir`](Self::state_dir) | none (STS policies in memory) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -117,6 +166,18 @@ impl ClientBuilder {
                 cap_timeout: Duration::from_secs(5),
                 quit_timeout: Duration::from_secs(3),
                 handler_shutdown_timeout: Duration::from_secs(5),
+                keepalive: KeepaliveConfig::default(),
+                backoff: BackoffConfig::default(),
+                rejoin: true,
+                flood: FloodConfig::default(),
+                tls: TlsConfig::new(),
+                source_address: None,
+                sasl: None,
+                sasl_mechanisms: Mechanism::ALL.to_vec(),
+                sasl_on_failure: SaslFailure::Continue,
+                sasl_timeout: Duration::from_secs(20),
+                sts: true,
+                state_dir: None,
             },
             states: HashMap::new(),
         }
@@ -208,6 +269,105 @@ impl ClientBuilder {
     /// How long to wait for running handlers when a connection ends.
     pub const fn handler_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.config.handler_shutdown_timeout = timeout;
+        self
+    }
+
+    /// Gives the server up after this long without any line (default
+    /// 120 s); also sets the ping interval to 0.45 × this unless
+    /// [`ping_interval`](Self::ping_interval) is called after. Zero: never.
+    pub fn server_timeout(mut self, timeout: Duration) -> Self {
+        self.config.keepalive = KeepaliveConfig::with_timeout(timeout);
+        self
+    }
+
+    /// Sends `PING` after this long without any line, and again at this
+    /// interval while the silence lasts. Zero: never.
+    pub const fn ping_interval(mut self, interval: Duration) -> Self {
+        self.config.keepalive.ping_interval = interval;
+        self
+    }
+
+    /// The reconnect delays of [`Client::run`] (see [`crate::backoff`]).
+    pub fn backoff(mut self, backoff: BackoffConfig) -> Self {
+        self.config.backoff = backoff;
+        self
+    }
+
+    /// Reconnect attempts in a row after which [`Client::run`] gives up
+    /// ([`Error::GaveUp`](crate::Error::GaveUp)); `None`: never.
+    pub const fn max_reconnect_attempts(mut self, max: Option<u32>) -> Self {
+        self.config.backoff.max_attempts = max;
+        self
+    }
+
+    /// Whether [`Client::run`] rejoins the channels (with their keys) after
+    /// reconnecting.
+    pub const fn rejoin(mut self, on: bool) -> Self {
+        self.config.rejoin = on;
+        self
+    }
+
+    /// Outgoing flood control settings (see [`crate::flood`]).
+    pub fn flood(mut self, flood: FloodConfig) -> Self {
+        self.config.flood = flood;
+        self
+    }
+
+    /// Connects with TLS and these settings (Sopel's `use_ssl` and
+    /// friends; see [`crate::tls`]).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.transport = Transport::Tls;
+        self.config.tls = tls;
+        self
+    }
+
+    /// The TLS settings without turning TLS on: they apply when an STS
+    /// policy upgrades a plain connection.
+    pub fn tls_config(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = tls;
+        self
+    }
+
+    /// Connects from this local address (Sopel's `source_address`).
+    pub const fn source_address(mut self, addr: IpAddr) -> Self {
+        self.config.source_address = Some(addr);
+        self
+    }
+
+    /// Authenticates with SASL during registration.
+    pub fn sasl(mut self, credentials: SaslCredentials) -> Self {
+        self.config.sasl = Some(credentials);
+        self
+    }
+
+    /// The SASL mechanisms to try, in order (those the server offers and the
+    /// credentials can serve).
+    pub fn sasl_mechanisms(mut self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+        self.config.sasl_mechanisms = mechanisms.into_iter().collect();
+        self
+    }
+
+    /// What a SASL failure does: go on unauthenticated (default) or quit.
+    pub const fn sasl_on_failure(mut self, policy: SaslFailure) -> Self {
+        self.config.sasl_on_failure = policy;
+        self
+    }
+
+    /// How long the SASL exchange may take before it is aborted.
+    pub const fn sasl_timeout(mut self, timeout: Duration) -> Self {
+        self.config.sasl_timeout = timeout;
+        self
+    }
+
+    /// Whether STS policies are followed (on by default; see [`crate::sts`]).
+    pub const fn sts(mut self, on: bool) -> Self {
+        self.config.sts = on;
+        self
+    }
+
+    /// A directory for persistent client state (STS policies).
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.state_dir = Some(dir.into());
         self
     }
 

@@ -1,82 +1,361 @@
-//! The connection task: socket → codec → registration, PONG, dispatch; and a
-//! writer task fed by a channel.
+//! The connection task: socket (TCP or TLS) → codec → registration, PONG,
+//! keepalive, dispatch; and a writer task draining the flood-controlled
+//! queue.
 //!
 //! One `run` owns one connection. The read loop never waits for handlers:
 //! it hands each event to the dispatcher (an unbounded channel, in arrival
-//! order) and goes back to reading. Outgoing lines from any handle go
-//! through an unbounded channel to the writer task, which alone writes to the
-//! socket. When the connection ends, the writer is drained and joined,
+//! order) and goes back to reading. Outgoing lines from any handle go into
+//! [`Outgoing`], a bounded queue under flood control
+//! ([`crate::flood::FloodControl`]); the writer task alone writes to the
+//! socket, taking lines as the buckets allow. `PONG`, keepalive `PING`,
+//! registration lines and `QUIT` take the priority lanes. When the
+//! connection ends, the writer writes what may go at once and stops,
 //! `CLIENT_DISCONNECT` is dispatched, and `run` waits for the handlers.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use futures::StreamExt;
 use irc_proto::MessageBuf;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::{Notify, mpsc};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
-use crate::client::{Client, Connection};
+use crate::client::{Client, Connection, Ended, lock};
 use crate::codec::IrcCodec;
-use crate::config::Transport;
-use crate::error::Error;
+use crate::config::{Config, Transport};
+use crate::error::{Error, RegistrationError};
 use crate::event::{CLIENT_CONNECT, CLIENT_DISCONNECT, Event};
+use crate::flood::{FloodControl, LineClass, target_of};
+use crate::sasl::{SaslSession, SystemRng};
+use crate::state::ping::{Keepalive, KeepaliveAction};
 use crate::state::register::{Progress, Register};
+use crate::sts::{StsStore, StsValue};
 
 /// How long the writer may take to flush its last lines.
 const WRITER_DRAIN: Duration = Duration::from_secs(2);
 
-/// Runs one connection to its end.
-pub(crate) async fn run(client: &Client) -> Result<(), Error> {
+/// The shortest sleep of the writer, so that a flood-control answer of
+/// "now" that yields nothing cannot spin.
+const WRITER_MIN_SLEEP: Duration = Duration::from_millis(5);
+
+type BoxRead = Box<dyn AsyncRead + Send + Unpin>;
+type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// The outgoing queue of one connection: flood control behind a lock, a
+/// wake-up for the writer, and one for senders waiting for room.
+pub(crate) struct Outgoing {
+    flood: Mutex<FloodControl>,
+    /// Wakes the writer: a line was queued, or the queue closed.
+    wake: Notify,
+    /// Wakes `send_wait` callers: lines left the queue, or it closed.
+    pub(crate) space: Notify,
+    /// Whether `001` was seen (lines before it use the registration lane).
+    registered: AtomicBool,
+    /// Whether the connection is ending (no more lines taken).
+    closed: AtomicBool,
+}
+
+impl Outgoing {
+    fn new(flood: FloodControl) -> Self {
+        Self {
+            flood: Mutex::new(flood),
+            wake: Notify::new(),
+            space: Notify::new(),
+            registered: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether `001` was seen on this connection.
+    pub(crate) fn is_registered(&self) -> bool {
+        self.registered.load(Ordering::SeqCst)
+    }
+
+    /// Queues a line; `class` overrides the lane (by default `PONG` first,
+    /// everything before `001` as registration, the rest normal).
+    pub(crate) fn push(
+        &self,
+        message: MessageBuf,
+        class: Option<LineClass>,
+    ) -> Result<(), Box<(Error, MessageBuf)>> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Box::new((Error::NotConnected, message)));
+        }
+        let class = class.unwrap_or_else(|| {
+            if message.is_command("PONG") {
+                LineClass::Pong
+            } else if self.is_registered() {
+                LineClass::Normal
+            } else {
+                LineClass::Registration
+            }
+        });
+        let target = match class {
+            LineClass::Normal => target_of(&message).map(fold),
+            LineClass::Pong | LineClass::Registration => None,
+        };
+        lock(&self.flood)
+            .push(message, target, class)
+            .map_err(|full| Box::new((Error::QueueFull, full.line)))?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Takes no more lines; wakes the writer (to finish) and the waiting
+    /// senders (to give up).
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        self.space.notify_waiters();
+    }
+}
+
+/// A channel or nick folded for comparison (ASCII and the RFC 1459
+/// brackets; close enough for flood buckets and the rejoin list).
+fn fold(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '[' => '{',
+            ']' => '}',
+            '\\' => '|',
+            '~' => '^',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// What outlives one connection.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    /// Channels we are in, as the server spelled them, with their keys.
+    channels: Vec<(String, Option<String>)>,
+    /// Keys from our own `JOIN` lines, by folded channel.
+    keys: HashMap<String, String>,
+    /// Capabilities enabled on the last connection.
+    caps: Vec<String>,
+    /// The nick we last asked for with `NICK` after registration.
+    wanted_nick: Option<String>,
+    /// STS policies (loaded on first use).
+    sts: Option<StsStore>,
+    /// The TLS port a plain connection's STS policy named.
+    sts_upgrade: Option<u16>,
+}
+
+impl Session {
+    /// Remembers the keys of an outgoing `JOIN #a,#b key1,key2`.
+    pub(crate) fn note_join_keys(&mut self, join: &MessageBuf) {
+        let (Some(chans), Some(keys)) = (join.params.first(), join.params.get(1)) else {
+            return;
+        };
+        for (chan, key) in chans.split(',').zip(keys.split(',')) {
+            if !key.is_empty() {
+                self.keys.insert(fold(chan), key.to_owned());
+            }
+        }
+    }
+
+    /// Remembers a nick asked for after registration.
+    pub(crate) fn note_nick(&mut self, nick: &MessageBuf) {
+        if let Some(n) = nick.params.first() {
+            self.wanted_nick = Some(n.clone());
+        }
+    }
+
+    fn joined(&mut self, chan: &str) {
+        let key = self.keys.get(&fold(chan)).cloned();
+        self.parted(chan);
+        self.channels.push((chan.to_owned(), key));
+    }
+
+    fn parted(&mut self, chan: &str) {
+        let f = fold(chan);
+        self.channels.retain(|(c, _)| fold(c) != f);
+    }
+
+    /// The STS store, loaded from the state directory on first use.
+    fn sts_store(&mut self, config: &Config) -> &mut StsStore {
+        self.sts.get_or_insert_with(|| match &config.state_dir {
+            Some(dir) => StsStore::load(dir).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, dir = %dir.display(), "cannot read the STS policies");
+                StsStore::in_memory()
+            }),
+            None => StsStore::in_memory(),
+        })
+    }
+}
+
+/// Runs one connection to its end; also says when it was registered.
+pub(crate) async fn run(client: &Client) -> (Result<Ended, Error>, Option<Instant>) {
+    let mut registered_at = None;
+    let result = run_connection(client, &mut registered_at).await;
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, "connection ended with an error");
+    }
+    (result, registered_at)
+}
+
+/// The port and transport to use, after STS.
+fn destination(client: &Client, config: &Config) -> (u16, bool) {
+    let tls = config.transport == Transport::Tls;
+    if tls || !config.sts {
+        return (config.port, tls);
+    }
+    let mut session = lock(&client.inner.session);
+    if let Some(port) = session.sts_upgrade {
+        return (port, true);
+    }
+    let now = SystemTime::now();
+    if let Some(policy) = session.sts_store(config).policy(&config.host, now) {
+        tracing::info!(port = policy.port, "STS policy: connecting with TLS");
+        return (policy.port, true);
+    }
+    (config.port, false)
+}
+
+async fn connect(config: &Config, port: u16, tls: bool) -> Result<(BoxRead, BoxWrite), Error> {
+    let addr = format!("{}:{port}", config.host);
+    let tcp = tokio::time::timeout(
+        config.connect_timeout,
+        connect_tcp(&config.host, port, config.source_address),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "connect timed out",
+        ))
+    })
+    .map_err(|source| Error::Connect {
+        addr: addr.clone(),
+        source,
+    })?;
+    // Lines are small and interactive.
+    let _ = tcp.set_nodelay(true);
+    if !tls {
+        let (r, w) = tcp.into_split();
+        return Ok((Box::new(r), Box::new(w)));
+    }
+    let (connector, name) = config.tls.connector(&config.host)?;
+    let stream = tokio::time::timeout(config.connect_timeout, connector.connect(name, tcp))
+        .await
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "TLS handshake timed out",
+            ))
+        })
+        .map_err(|source| crate::tls::TlsError::Handshake {
+            addr: addr.clone(),
+            source,
+        })?;
+    let (r, w) = tokio::io::split(stream);
+    Ok((Box::new(r), Box::new(w)))
+}
+
+/// Connects to the first address of `host` that answers, from `source`
+/// when given (only addresses of its family are tried).
+async fn connect_tcp(host: &str, port: u16, source: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect((host, port)).await;
+    };
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        if addr.is_ipv4() != source.is_ipv4() {
+            continue;
+        }
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.bind(SocketAddr::new(source, 0))?;
+        match socket.connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("no address of {host} matches the source address {source}"),
+        )
+    }))
+}
+
+/// A `sleep_until` for an optional deadline (never, when `None`).
+async fn sleep_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+async fn run_connection(
+    client: &Client,
+    registered_at: &mut Option<Instant>,
+) -> Result<Ended, Error> {
     client.ensure_dispatcher()?;
     let config = client.config().clone();
-    let addr = format!("{}:{}", config.host, config.port);
-    let stream = match config.transport {
-        Transport::Tcp => connect_tcp(&addr, config.connect_timeout).await?,
-    };
-    tracing::info!(%addr, "connected");
-    let (read, write) = stream.into_split();
-    let (out_tx, out_rx) = mpsc::unbounded_channel();
+    let flood = FloodControl::new(config.flood.clone(), Instant::now().into_std())
+        .map_err(|e| Error::Config(e.to_string()))?;
+    let (port, tls) = destination(client, &config);
+    let (read, write) = connect(&config, port, tls).await?;
+    tracing::info!(host = %config.host, port, tls, "connected");
+
+    let out = Arc::new(Outgoing::new(flood));
     let quit = Arc::new(Notify::new());
-    *client
-        .inner
-        .conn
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Connection {
-        out: out_tx,
+    *lock(&client.inner.conn) = Some(Connection {
+        out: Arc::clone(&out),
         quit: Arc::clone(&quit),
     });
-    let writer = tokio::spawn(write_loop(write, out_rx));
+    let writer = tokio::spawn(write_loop(write, Arc::clone(&out)));
 
     let mut lines = FramedRead::new(read, IrcCodec::new(config.max_line_length));
-    let mut register = config
-        .auto_register
-        .then(|| Register::new(config.register.clone()));
-    client.set_nick(&config.register.nick);
+    let mut register = config.auto_register.then(|| new_register(client, &config));
+    if let Some(reg) = &register {
+        client.set_nick(reg.nick());
+    }
     match register.as_mut() {
         Some(reg) => send_all(client, reg.start()),
         None => client.dispatch(Event::local(CLIENT_CONNECT)),
     }
 
-    let far = Duration::from_secs(60 * 60 * 24 * 365);
-    let cap_deadline = tokio::time::sleep(config.cap_timeout);
-    tokio::pin!(cap_deadline);
-    let quit_deadline = tokio::time::sleep(far);
-    tokio::pin!(quit_deadline);
-    let mut quitting = false;
+    let mut keepalive = Keepalive::new(config.keepalive, Instant::now().into_std());
+    let cap_deadline = Instant::now() + config.cap_timeout;
+    let mut sasl_deadline: Option<Instant> = None;
+    let mut quit_deadline: Option<Instant> = None;
+    let mut ctx = LineCtx {
+        client,
+        config: &config,
+        out: &out,
+        tls,
+        port,
+        registered_at,
+        sts_checked: !config.sts,
+    };
 
     let result = loop {
         let waits_for_cap = register.as_ref().is_some_and(Register::waits_for_cap);
+        let waits_for_sasl = register.as_ref().is_some_and(Register::waits_for_sasl);
+        if waits_for_sasl && sasl_deadline.is_none() {
+            sasl_deadline = Some(Instant::now() + config.sasl_timeout);
+        }
+        let keepalive_at = keepalive.poll_at().map(Instant::from_std);
         tokio::select! {
             line = lines.next() => match line {
                 Some(Ok(line)) => {
-                    if let Err(e) = handle_line(client, &mut register, &line) {
-                        break Err(e);
+                    keepalive.received(Instant::now().into_std());
+                    match handle_line(&mut ctx, &mut register, &line) {
+                        Ok(None) => {}
+                        Ok(Some(port)) => break Ok(Ended::StsUpgrade { port }),
+                        Err(e) => break Err(e),
                     }
                 }
                 Some(Err(e)) => break Err(Error::Io(e)),
@@ -84,42 +363,61 @@ pub(crate) async fn run(client: &Client) -> Result<(), Error> {
                     tracing::info!("server closed the connection");
                     break match register.as_ref().map(Register::progress) {
                         Some(Progress::Pending) => Err(Error::Registration(
-                            crate::error::RegistrationError::Closed {
+                            RegistrationError::Closed {
                                 reason: "connection closed".into(),
                             },
                         )),
-                        _ => Ok(()),
+                        _ if quit_deadline.is_some() => Ok(Ended::Quit),
+                        _ => Ok(Ended::ServerClosed),
                     };
                 }
             },
-            () = &mut cap_deadline, if waits_for_cap => {
+            () = tokio::time::sleep_until(cap_deadline), if waits_for_cap => {
                 if let Some(reg) = register.as_mut() {
                     send_all(client, reg.cap_timeout());
                 }
             }
-            () = quit.notified(), if !quitting => {
-                quitting = true;
-                quit_deadline.as_mut().reset(Instant::now() + config.quit_timeout);
+            () = sleep_opt(sasl_deadline), if waits_for_sasl => {
+                if let Some(reg) = register.as_mut() {
+                    send_all(client, reg.sasl_timeout());
+                    if let Progress::Failed(e) = reg.progress() {
+                        let e = e.clone();
+                        send_all(client, vec![MessageBuf::new("QUIT").with_param("SASL failed")]);
+                        break Err(Error::Registration(e));
+                    }
+                }
             }
-            () = &mut quit_deadline, if quitting => {
+            () = sleep_opt(keepalive_at) => {
+                match keepalive.poll(Instant::now().into_std()) {
+                    KeepaliveAction::Ping => {
+                        tracing::debug!(pings = keepalive.pings_sent(), "server silent: PING");
+                        let ping = MessageBuf::new("PING").with_param(config.host.as_str());
+                        if let Err(e) = client.send_priority(ping, LineClass::Pong) {
+                            tracing::debug!(error = %e, "cannot send PING");
+                        }
+                    }
+                    KeepaliveAction::Disconnect => {
+                        tracing::warn!(timeout = ?config.keepalive.server_timeout, "server silent too long: closing");
+                        break Ok(Ended::PingTimeout);
+                    }
+                    KeepaliveAction::Idle => {}
+                }
+            }
+            () = quit.notified(), if quit_deadline.is_none() => {
+                quit_deadline = Some(Instant::now() + config.quit_timeout);
+            }
+            () = sleep_opt(quit_deadline), if quit_deadline.is_some() => {
                 tracing::debug!("server did not close after QUIT; closing");
-                break Ok(());
+                break Ok(Ended::Quit);
             }
         }
     };
-    if let Err(e) = &result {
-        tracing::warn!(error = %e, "connection ended with an error");
-    }
 
-    // Closing the channel ends the writer once it has written what is queued.
-    drop(
-        client
-            .inner
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take(),
-    );
+    // The writer writes what may go at once, then stops.
+    if let Some(conn) = lock(&client.inner.conn).take() {
+        conn.out.close();
+    }
+    out.close();
     match tokio::time::timeout(WRITER_DRAIN, writer).await {
         Ok(Ok(Err(e))) => tracing::debug!(error = %e, "writer failed"),
         Ok(Err(e)) => tracing::error!(error = %e, "writer task failed"),
@@ -132,77 +430,159 @@ pub(crate) async fn run(client: &Client) -> Result<(), Error> {
     result
 }
 
-async fn connect_tcp(addr: &str, timeout: Duration) -> Result<TcpStream, Error> {
-    let connect = TcpStream::connect(addr);
-    let stream = match tokio::time::timeout(timeout, connect).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(source)) => {
-            return Err(Error::Connect {
-                addr: addr.to_owned(),
-                source,
-            });
+/// The registration state machine for a new connection: the nick asked for
+/// last (then the configured one), the capabilities enabled before, SASL.
+fn new_register(client: &Client, config: &Config) -> Register {
+    let mut reg_config = config.register.clone();
+    {
+        let session = lock(&client.inner.session);
+        if let Some(wanted) = &session.wanted_nick
+            && *wanted != reg_config.nick
+        {
+            let configured = std::mem::replace(&mut reg_config.nick, wanted.clone());
+            reg_config.alt_nicks.insert(0, configured);
         }
-        Err(_) => {
-            return Err(Error::Connect {
-                addr: addr.to_owned(),
-                source: std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"),
-            });
+        for cap in &session.caps {
+            if !reg_config.capabilities.contains(cap) {
+                reg_config.capabilities.push(cap.clone());
+            }
         }
-    };
-    // Lines are small and interactive.
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
+    }
+    let reg = Register::new(reg_config);
+    match &config.sasl {
+        Some(credentials) => reg.with_sasl(
+            SaslSession::new(credentials.clone(), SystemRng),
+            config.sasl_mechanisms.clone(),
+            config.sasl_on_failure,
+        ),
+        None => reg,
+    }
 }
 
-/// The writer task: the only code that writes to the socket.
-async fn write_loop(
-    mut write: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<Bytes>,
-) -> std::io::Result<()> {
-    while let Some(line) = rx.recv().await {
-        write.write_all(&line).await?;
+/// Acts on the `sts` capability once `CAP LS` is complete: returns the TLS
+/// port to reconnect to when a plain connection must be upgraded.
+fn check_sts(
+    client: &Client,
+    config: &Config,
+    reg: &Register,
+    tls: bool,
+    port: u16,
+) -> Option<u16> {
+    let value = StsValue::parse(reg.cap_value("sts")?);
+    let mut session = lock(&client.inner.session);
+    if tls {
+        if let Some(duration) = value.duration {
+            let store = session.sts_store(config);
+            if let Err(e) = store.record(&config.host, port, duration, SystemTime::now()) {
+                tracing::warn!(error = %e, "cannot store the STS policy");
+            }
+            tracing::info!(duration, port, "STS policy stored");
+        }
+        None
+    } else {
+        let port = value.port?;
+        session.sts_upgrade = Some(port);
+        Some(port)
+    }
+}
+
+/// The writer task: the only code that writes to the socket. It takes the
+/// lines flood control lets go, sleeps until the next may, and ends once
+/// the queue is closed (after writing what may go at that moment).
+async fn write_loop(mut write: BoxWrite, out: Arc<Outgoing>) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    loop {
+        let closed = out.closed.load(Ordering::SeqCst);
+        let now = Instant::now();
+        let next = {
+            let mut flood = lock(&out.flood);
+            while let Some(line) = flood.poll_transmit(now.into_std()) {
+                if let Err(e) = line.pack_cut_into(&mut buf) {
+                    tracing::warn!(error = %e, "dropped a line that cannot be packed");
+                }
+            }
+            flood.poll_timeout()
+        };
+        if !buf.is_empty() {
+            out.space.notify_waiters();
+            write.write_all(&buf).await?;
+            write.flush().await?;
+            buf.clear();
+        }
+        if closed {
+            break;
+        }
+        let wake_at = next.map(|t| Instant::from_std(t).max(now + WRITER_MIN_SLEEP));
+        tokio::select! {
+            () = out.wake.notified() => {}
+            () = sleep_opt(wake_at) => {}
+        }
     }
     write.shutdown().await
 }
 
 fn send_all(client: &Client, messages: Vec<MessageBuf>) {
     for m in messages {
-        if let Err(e) = client.send(m) {
+        if let Err(e) = client.send_priority(m, LineClass::Registration) {
             tracing::warn!(error = %e, "cannot send a registration line");
         }
     }
 }
 
-/// One line from the server: PONG, registration, our nick, dispatch.
-fn handle_line(client: &Client, register: &mut Option<Register>, line: &str) -> Result<(), Error> {
+/// What `handle_line` needs besides the line.
+struct LineCtx<'a> {
+    client: &'a Client,
+    config: &'a Config,
+    out: &'a Outgoing,
+    tls: bool,
+    port: u16,
+    registered_at: &'a mut Option<Instant>,
+    /// Whether the `sts` capability was looked at.
+    sts_checked: bool,
+}
+
+/// One line from the server: PONG, registration, our nick, our channels,
+/// dispatch. `Some(port)`: an STS policy asks to reconnect with TLS there.
+fn handle_line(
+    ctx: &mut LineCtx<'_>,
+    register: &mut Option<Register>,
+    line: &str,
+) -> Result<Option<u16>, Error> {
+    let client = ctx.client;
     let msg = match MessageBuf::parse(line) {
         Ok(m) => m,
         Err(e) => {
             tracing::debug!(error = %e, line, "skipped a line that does not parse");
-            return Ok(());
+            return Ok(None);
         }
     };
     tracing::trace!(line, "recv");
     if msg.is_command("PING") {
         let pong = MessageBuf::new("PONG").with_params(msg.params.iter().cloned());
-        if let Err(e) = client.send(pong) {
+        if let Err(e) = client.send_priority(pong, LineClass::Pong) {
             tracing::warn!(error = %e, "cannot answer PING");
         }
     }
-    if msg.is_command("NICK")
-        && let (Some(source), Some(new)) = (msg.source(), msg.params.first())
-        && source.nick() == client.nick()
-    {
-        client.set_nick(new);
-    }
+    track_self(client, &msg);
+    // Channel and user state (and awaited replies) see the line before its event.
+    client.track(&msg);
     let mut connected = false;
     if let Some(reg) = register.as_mut().filter(|r| !r.is_finished()) {
         let out = reg.handle(&msg);
+        if !ctx.sts_checked && reg.caps_listed() {
+            ctx.sts_checked = true;
+            // Before anything else is sent on a plain connection.
+            if let Some(port) = check_sts(client, ctx.config, reg, ctx.tls, ctx.port) {
+                tracing::info!(port, "STS: the server asks for TLS");
+                return Ok(Some(port));
+            }
+        }
         send_all(client, out);
         match reg.progress() {
             Progress::Done { nick } => {
-                tracing::info!(nick = %nick, caps = ?reg.enabled_caps(), "registered");
+                tracing::info!(nick = %nick, caps = ?reg.enabled_caps(), account = ?reg.account(), "registered");
                 client.set_nick(nick);
+                lock(&client.inner.session).caps = reg.enabled_caps().to_vec();
                 connected = true;
             }
             Progress::Failed(e) => {
@@ -217,10 +597,115 @@ fn handle_line(client: &Client, register: &mut Option<Register>, line: &str) -> 
             }
             Progress::Pending => {}
         }
+    } else if register.is_none() && msg.command == "001" {
+        connected = true;
+    }
+    if connected {
+        ctx.out.registered.store(true, Ordering::SeqCst);
+        *ctx.registered_at = Some(Instant::now());
+        if ctx.config.rejoin {
+            rejoin(client);
+        }
+        tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
     client.dispatch(Event::from_message(msg));
     if connected {
         client.dispatch(Event::local(CLIENT_CONNECT));
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Follows our own nick, channels and capabilities.
+fn track_self(client: &Client, msg: &MessageBuf) {
+    let me = client.nick();
+    let is_me = |n: &str| fold(n) == fold(&me);
+    let from_me = msg.source().is_some_and(|s| is_me(s.nick()));
+    let param = |i: usize| msg.params.get(i).map(String::as_str);
+    match msg.command.to_ascii_uppercase().as_str() {
+        "NICK" if from_me => {
+            if let Some(new) = param(0) {
+                client.set_nick(new);
+            }
+        }
+        "JOIN" if from_me => {
+            if let Some(chan) = param(0) {
+                lock(&client.inner.session).joined(chan);
+            }
+        }
+        "PART" if from_me => {
+            if let Some(chans) = param(0) {
+                let mut session = lock(&client.inner.session);
+                for chan in chans.split(',') {
+                    session.parted(chan);
+                }
+            }
+        }
+        "KICK" if param(1).is_some_and(is_me) => {
+            if let Some(chan) = param(0) {
+                lock(&client.inner.session).parted(chan);
+            }
+        }
+        "CAP" => {
+            let sub = param(1).unwrap_or_default().to_ascii_uppercase();
+            if (sub == "ACK" || sub == "DEL")
+                && client.is_connected()
+                && let Some(list) = msg.params.last()
+            {
+                let mut session = lock(&client.inner.session);
+                for cap in list.split_ascii_whitespace() {
+                    let (removed, name) = match cap.strip_prefix('-') {
+                        Some(n) => (true, n),
+                        None => (sub == "DEL", cap),
+                    };
+                    session.caps.retain(|c| c != name);
+                    if !removed {
+                        session.caps.push(name.to_owned());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Joins the channels of the previous connection again, with their keys.
+fn rejoin(client: &Client) {
+    let channels = std::mem::take(&mut lock(&client.inner.session).channels);
+    for (chan, key) in channels {
+        tracing::info!(channel = %chan, "rejoining");
+        let join = match key {
+            Some(k) => MessageBuf::new("JOIN").with_params([chan.as_str(), k.as_str()]),
+            None => MessageBuf::new("JOIN").with_param(chan.as_str()),
+        };
+        if let Err(e) = client.send(join) {
+            tracing::warn!(error = %e, channel = %chan, "cannot rejoin");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_tracks_channels_and_keys() {
+        let mut s = Session::default();
+        s.note_join_keys(&MessageBuf::new("JOIN").with_params(["#a,#B[x],#c", "ka,kb"]));
+        s.joined("#a");
+        s.joined("#b{x}");
+        s.joined("#c");
+        s.joined("#A");
+        assert_eq!(
+            s.channels,
+            [
+                ("#b{x}".to_owned(), Some("kb".to_owned())),
+                ("#c".to_owned(), None),
+                ("#A".to_owned(), Some("ka".to_owned())),
+            ]
+        );
+        s.parted("#B[X]");
+        assert_eq!(s.channels.len(), 2);
+        s.note_nick(&MessageBuf::new("NICK").with_param("newnick"));
+        assert_eq!(s.wanted_nick.as_deref(), Some("newnick"));
+    }
 }

@@ -51,6 +51,28 @@ pub enum Error {
     /// The operation needs a tokio runtime and was called outside one.
     #[error("no tokio runtime: call this from within a tokio runtime")]
     NoRuntime,
+    /// The outgoing queue is full: [`Client::send`](crate::Client::send)
+    /// refuses the line; [`Client::send_wait`](crate::Client::send_wait)
+    /// waits for room instead.
+    #[error("the outgoing queue is full")]
+    QueueFull,
+    /// TLS settings or the TLS handshake failed.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// A setting cannot work (flood control, backoff).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The server was silent for the whole server timeout (after `PING`s).
+    #[error("no data from the server for {0:?}")]
+    PingTimeout(std::time::Duration),
+    /// Reconnecting gave up after the configured number of attempts.
+    #[error("gave up reconnecting after {attempts} attempts; last error: {last}")]
+    GaveUp {
+        /// Attempts made in a row.
+        attempts: u32,
+        /// Why the last one ended.
+        last: Box<Error>,
+    },
 }
 
 /// Why registration with the server failed.
@@ -68,6 +90,13 @@ pub enum RegistrationError {
     #[error("the server closed the connection before registration: {reason}")]
     Closed {
         /// The text of the server's `ERROR`, or a description.
+        reason: String,
+    },
+    /// SASL authentication did not succeed and the client is configured to
+    /// require it.
+    #[error("SASL authentication is required and failed: {reason}")]
+    Sasl {
+        /// What happened.
         reason: String,
     },
 }

@@ -64,16 +64,43 @@
 //!
 //! # The connection
 //!
-//! [`Client::run`] connects, registers (`CAP LS 302`, `CAP REQ`, `CAP END`,
-//! `PASS`, `NICK`, `USER`, with fallback nicks), answers `PING`, dispatches
-//! events, and returns when the connection ends. Lines are framed by
-//! [`codec::IrcCodec`]: an overlong line is dropped and counted, a line in a
-//! legacy encoding is read as CP1252; nothing ends the connection but the
-//! connection. Logging goes through `tracing`.
+//! [`Client::run`] connects (TCP or TLS), registers (`CAP LS 302`,
+//! `CAP REQ`, SASL, `CAP END`, `PASS`, `NICK`, `USER`, with fallback nicks),
+//! answers `PING`, pings a silent server, dispatches events, and reconnects
+//! with backoff whenever the connection ends, until [`Client::quit`];
+//! [`Client::run_once`] runs a single connection and says why it
+//! ([`Ended`]) ended. Lines are framed by [`codec::IrcCodec`]: an overlong
+//! line is dropped and counted, a line in a legacy encoding is read as
+//! CP1252. Outgoing lines pass flood control ([`flood`]) in a bounded queue:
+//! [`Client::send`] fails with [`Error::QueueFull`] when it is full,
+//! [`Client::send_wait`] waits. Logging goes through `tracing`.
+//!
+//! # Defaults
+//!
+//! | what | default | where |
+//! | --- | --- | --- |
+//! | capabilities | every capability the client understands, when offered: [`config::DEFAULT_CAPABILITIES`] | [`ClientBuilder::capabilities`] |
+//! | connect timeout | 10 s (TCP, then again for the TLS handshake) | [`ClientBuilder::connect_timeout`] |
+//! | `CAP LS` reply timeout | 5 s, then registration without capabilities | [`ClientBuilder::cap_timeout`] |
+//! | server timeout | 120 s without any line: the connection is closed | [`ClientBuilder::server_timeout`] |
+//! | ping interval | 0.45 × server timeout (54 s) of silence, repeated | [`ClientBuilder::ping_interval`] |
+//! | reconnect delay | 1 s × 1.75ⁿ up to 600 s, + up to 3 s jitter (capped at 600 s) | [`backoff`] |
+//! | backoff reset | after a connection that stayed up 60 s | [`backoff`] |
+//! | reconnect attempts | unlimited | [`ClientBuilder::max_reconnect_attempts`] |
+//! | rejoin after reconnect | on, with the keys given in our `JOIN`s | [`ClientBuilder::rejoin`] |
+//! | flood control | burst 4, then 1 line/s per target; long lines wait up to 2 s; all targets 8 then 2/s | [`flood`] |
+//! | outgoing queue | 1024 lines (`PONG`, registration, `QUIT` exempt and first) | [`flood::FloodConfig::queue_capacity`] |
+//! | TLS | off; when on: verified against Mozilla's roots (webpki-roots), TLS 1.2+, SNI | [`tls`] |
+//! | SASL | off; mechanisms EXTERNAL, SCRAM-SHA-256, ECDSA-NIST256P-CHALLENGE, PLAIN | [`ClientBuilder::sasl`] |
+//! | SASL failure | register without an account | [`ClientBuilder::sasl_on_failure`] |
+//! | SASL timeout | 20 s, then `AUTHENTICATE *` | [`ClientBuilder::sasl_timeout`] |
+//! | STS | followed; policies in memory unless a state directory is set | [`sts`] |
+//! | quit timeout | 3 s for the server to close after `QUIT` | [`ClientBuilder::quit_timeout`] |
 
 #![forbid(unsafe_code)]
 
 pub mod backoff;
+pub mod batch;
 pub mod client;
 pub mod codec;
 pub mod config;
@@ -82,10 +109,13 @@ pub mod error;
 pub mod event;
 pub mod flood;
 pub mod handler;
+pub mod requests;
 pub mod sasl;
 pub mod state;
+pub mod sts;
+pub mod tls;
 
-pub use client::{Client, Wait};
+pub use client::{Client, Ended, Wait};
 pub use config::{ClientBuilder, Config, Transport};
 pub use error::{Availability, Error, Missing, RegisterError, RegistrationError};
 pub use event::{CLIENT_CONNECT, CLIENT_DISCONNECT, Event, EventName, Field, Schema};

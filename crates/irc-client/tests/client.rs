@@ -83,7 +83,7 @@ async fn start(
             .build();
     let run = {
         let client = client.clone();
-        tokio::spawn(async move { client.run().await })
+        tokio::spawn(async move { client.run_once().await.map(|_| ()) })
     };
     let (stream, _) = timeout(STEP, listener.accept())
         .await
@@ -461,7 +461,7 @@ async fn client_connect_without_registration_comes_first() {
         .expect("on");
     let _run = {
         let client = client.clone();
-        tokio::spawn(async move { client.run().await })
+        tokio::spawn(async move { client.run_once().await.map(|_| ()) })
     };
     let (stream, _) = timeout(STEP, listener.accept())
         .await

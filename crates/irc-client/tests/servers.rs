@@ -220,7 +220,7 @@ fn inspircd_conf(port: u16, dir: &Path) -> String {
 
 fn spawn_run(client: &Client) -> JoinHandle<Result<(), Error>> {
     let client = client.clone();
-    tokio::spawn(async move { client.run().await })
+    tokio::spawn(async move { client.run_once().await.map(|_| ()) })
 }
 
 /// Runs a client until it has registered (`CLIENT_CONNECT`).

@@ -38,6 +38,11 @@
 //! [`Client`], [`Event`] and [`EventName`] are always there; [`State<T>`] is
 //! there when the client was built with a state of type `T`.
 //!
+//! Tracked state: [`ChannelState`] is available where `Channel` is,
+//! [`UserState`] where `Nick` is (both give nothing for a channel we are not
+//! in, or a user who shares none with us); [`Batch`] is "maybe" on every
+//! message event, [`CompletedBatch`] only on `BATCH_END`.
+//!
 //! "always" describes what the protocol promises. A server can still send a
 //! malformed line (a `PRIVMSG` from a server name, without `nick!user@host`);
 //! then the handler that needs the missing value is skipped and a debug line
@@ -397,6 +402,56 @@ impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
 
     fn from_event(ctx: &EventContext) -> Option<Self> {
         ctx.client().state::<T>().map(|s| Self(s.as_ref().clone()))
+    }
+}
+
+pub use crate::batch::{Batch, CompletedBatch};
+
+/// The tracked state of the event's channel (see [`Channel`] for which
+/// events have one): members with their prefixes, topic, modes.
+///
+/// The snapshot is taken when the handler starts, so it includes what the
+/// event changed (and maybe what later lines did). A channel we are not in
+/// (any more: our own `PART`) gives nothing: the handler is skipped, or
+/// gets `None` with `Option<ChannelState>`. A snapshot copies the member
+/// list; for one member's status [`Client::member_modes`] is cheaper.
+///
+/// ```
+/// use irc_client::{Client, extract::{ChannelState, Nick}};
+///
+/// let client = Client::builder("127.0.0.1", 6667, "bot").build();
+/// client.on("PRIVMSG", |Nick(n): Nick, chan: Option<ChannelState>| async move {
+///     let op = chan.and_then(|c| c.0.member(&n).map(|m| m.has_mode('o')));
+///     drop(op);
+/// })?;
+/// assert!(client.on("NICK", |c: Option<ChannelState>| async move { drop(c) }).is_err());
+/// # Ok::<(), irc_client::RegisterError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelState(pub crate::state::tracker::ChannelView);
+
+impl FromEvent for ChannelState {
+    fn check(spec: &EventSpec<'_>) -> Result<(), Missing> {
+        spec.require(Field::Channel, "ChannelState")
+    }
+
+    fn from_event(ctx: &EventContext) -> Option<Self> {
+        ctx.client().channel(ctx.channel()?).map(Self)
+    }
+}
+
+/// The tracked state of the user who sent the message (account, away,
+/// real name, host, shared channels), when they share a channel with us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserState(pub crate::state::tracker::UserView);
+
+impl FromEvent for UserState {
+    fn check(spec: &EventSpec<'_>) -> Result<(), Missing> {
+        spec.require(Field::Sender, "UserState")
+    }
+
+    fn from_event(ctx: &EventContext) -> Option<Self> {
+        ctx.client().user(sender(ctx)?.nick()).map(Self)
     }
 }
 

@@ -18,12 +18,41 @@
 //! nothing at all is covered by [`Register::cap_timeout`], which the driver
 //! calls after a delay.
 //!
-//! SASL will sit between 2 and 3: `sasl` in the request, then `AUTHENTICATE`
-//! exchanges before `CAP END`.
+//! With SASL ([`Register::with_sasl`]), `sasl` joins the request when the
+//! server offers it, and between 3 and 4's `CAP END` come the
+//! `AUTHENTICATE` exchanges of a [`SaslSession`]: `CAP END` goes only once
+//! SASL has succeeded, failed or been aborted. What a failure does is the
+//! [`SaslFailure`] policy: go on unauthenticated (the default, as Sopel) or
+//! fail registration (then the driver quits).
 
 use irc_proto::MessageBuf;
 
 use crate::error::RegistrationError;
+use crate::sasl::{Mechanism, SaslOutcome, SaslSession, parse_mechanism_list};
+
+/// What to do when SASL authentication does not succeed (refused, no common
+/// mechanism, not offered, timed out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SaslFailure {
+    /// Log it and register without an account (Sopel's behaviour).
+    #[default]
+    Continue,
+    /// Fail registration: the client quits and `run` reports
+    /// [`RegistrationError::Sasl`] without reconnecting.
+    Disconnect,
+}
+
+/// SASL as registration runs it.
+#[derive(Debug)]
+struct SaslState {
+    session: SaslSession,
+    mechanisms: Vec<Mechanism>,
+    on_failure: SaslFailure,
+    /// The `sasl=` value of `CAP LS`, if any.
+    offered: Option<String>,
+    /// Whether `AUTHENTICATE` was started.
+    started: bool,
+}
 
 /// How many underscores are appended to the nick, one more per refusal,
 /// once the alternates are used up.
@@ -66,6 +95,8 @@ enum Phase {
     CapLs,
     /// `CAP REQ` sent, waiting for `ACK` or `NAK`.
     CapReq,
+    /// `AUTHENTICATE` exchanges running; `CAP END` waits for them.
+    Sasl,
     /// `NICK` and `USER` sent, waiting for `001`.
     Login,
     /// Finished, one way or the other.
@@ -97,13 +128,21 @@ enum Phase {
 /// assert_eq!(reg.progress(), &Progress::Done { nick: "bot".into() });
 /// assert_eq!(reg.enabled_caps(), ["multi-prefix"]);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Register {
     config: RegisterConfig,
     phase: Phase,
     progress: Progress,
     /// Capabilities offered so far (names without values).
     offered: Vec<String>,
+    /// Values of offered capabilities (`sasl=PLAIN,EXTERNAL`), by name.
+    values: Vec<(String, String)>,
+    /// Whether the whole `CAP LS` reply has arrived.
+    listed: bool,
+    /// SASL, when configured.
+    sasl: Option<SaslState>,
+    /// The account SASL logged in to.
+    account: Option<String>,
     /// Capabilities the server acknowledged.
     enabled: Vec<String>,
     /// The nick last sent.
@@ -124,11 +163,78 @@ impl Register {
             phase: Phase::CapLs,
             progress: Progress::Pending,
             offered: Vec::new(),
+            values: Vec::new(),
+            listed: false,
+            sasl: None,
+            account: None,
             enabled: Vec::new(),
             nick,
             alt_used: 0,
             underscores: 0,
         }
+    }
+
+    /// Adds SASL: `session` is started with `mechanisms` (in preference
+    /// order) when the server acknowledges `sasl`; `on_failure` says what a
+    /// failure does.
+    #[must_use]
+    pub fn with_sasl(
+        mut self,
+        session: SaslSession,
+        mechanisms: Vec<Mechanism>,
+        on_failure: SaslFailure,
+    ) -> Self {
+        self.sasl = Some(SaslState {
+            session,
+            mechanisms,
+            on_failure,
+            offered: None,
+            started: false,
+        });
+        self
+    }
+
+    /// The value the server gave for capability `name` in `CAP LS`
+    /// (`sasl=PLAIN` gives `PLAIN`); `None` when it had none.
+    #[must_use]
+    pub fn cap_value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the complete `CAP LS` reply has arrived.
+    #[must_use]
+    pub const fn caps_listed(&self) -> bool {
+        self.listed
+    }
+
+    /// The account SASL logged in to, if it did.
+    #[must_use]
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// Whether an `AUTHENTICATE` exchange runs; the driver calls
+    /// [`Register::sasl_timeout`] when that lasts too long.
+    #[must_use]
+    pub fn waits_for_sasl(&self) -> bool {
+        self.phase == Phase::Sasl
+    }
+
+    /// SASL took too long: abort it (`AUTHENTICATE *`) and go on as for a
+    /// failure.
+    pub fn sasl_timeout(&mut self) -> Vec<MessageBuf> {
+        if self.phase != Phase::Sasl {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if let Some(sasl) = self.sasl.as_mut() {
+            sasl.session.abort(&mut out);
+        }
+        out.extend(self.sasl_failed("SASL timed out".into()));
+        out
     }
 
     /// The first lines to send: `CAP LS 302`.
@@ -186,11 +292,26 @@ impl Register {
         let param = |i: usize| msg.params.get(i).map(String::as_str);
         match msg.command.to_ascii_uppercase().as_str() {
             "CAP" => self.handle_cap(msg),
+            "AUTHENTICATE" | "900" | "901" | "902" | "903" | "904" | "905" | "906" | "907"
+            | "908"
+                if self.phase == Phase::Sasl =>
+            {
+                self.handle_sasl(msg)
+            }
+            "900" => {
+                // RPL_LOGGEDIN outside SASL (a services login).
+                self.account = param(2).map(str::to_owned);
+                Vec::new()
+            }
             // The server does not know CAP: go on without it.
             "421" | "451"
                 if self.phase == Phase::CapLs
                     && param(1).is_some_and(|c| c.eq_ignore_ascii_case("CAP")) =>
             {
+                self.listed = true;
+                if let Some(out) = self.sasl_unavailable("the server does not support CAP") {
+                    return out;
+                }
                 self.login(false)
             }
             "433" | "432" | "436" if self.phase == Phase::Login => self.next_nick(),
@@ -224,21 +345,40 @@ impl Register {
         match (sub.as_str(), self.phase) {
             ("LS", Phase::CapLs) => {
                 for cap in last.split_ascii_whitespace() {
-                    let name = cap.split_once('=').map_or(cap, |(n, _)| n);
+                    let (name, value) = cap.split_once('=').unwrap_or((cap, ""));
                     self.offered.push(name.to_owned());
+                    if !value.is_empty() {
+                        self.values.push((name.to_owned(), value.to_owned()));
+                    }
                 }
                 // `CAP * LS * :...` means more lines follow.
                 let more = msg.params.len() >= 4 && msg.params[2] == "*";
                 if more {
                     return Vec::new();
                 }
-                let wanted: Vec<&str> = self
+                self.listed = true;
+                let mut wanted: Vec<String> = self
                     .config
                     .capabilities
                     .iter()
-                    .map(String::as_str)
-                    .filter(|c| self.offered.iter().any(|o| o == c))
+                    .filter(|c| self.offered.contains(c))
+                    .cloned()
                     .collect();
+                if self.sasl.is_some() {
+                    if self.offered.iter().any(|o| o == "sasl") {
+                        let value = self.cap_value("sasl").map(str::to_owned);
+                        if let Some(sasl) = self.sasl.as_mut() {
+                            sasl.offered = value;
+                        }
+                        if !wanted.iter().any(|c| c == "sasl") {
+                            wanted.push("sasl".to_owned());
+                        }
+                    } else if let Some(out) =
+                        self.sasl_unavailable("the server does not offer sasl")
+                    {
+                        return out;
+                    }
+                }
                 if wanted.is_empty() {
                     self.login(true)
                 } else {
@@ -249,10 +389,104 @@ impl Register {
             ("ACK", Phase::CapReq) => {
                 self.enabled
                     .extend(last.split_ascii_whitespace().map(str::to_owned));
+                if self.sasl.is_some() {
+                    if self.enabled.iter().any(|c| c == "sasl") {
+                        return self.start_sasl();
+                    }
+                    if let Some(out) = self.sasl_unavailable("sasl was not acknowledged") {
+                        return out;
+                    }
+                }
                 self.login(true)
             }
-            ("NAK", Phase::CapReq) => self.login(true),
+            ("NAK", Phase::CapReq) => {
+                if let Some(out) = self.sasl_unavailable("the capability request was refused") {
+                    return out;
+                }
+                self.login(true)
+            }
             _ => Vec::new(),
+        }
+    }
+
+    /// Starts the `AUTHENTICATE` exchange (`sasl` was acknowledged).
+    fn start_sasl(&mut self) -> Vec<MessageBuf> {
+        let Some(sasl) = self.sasl.as_mut() else {
+            return self.login(true);
+        };
+        let offered = sasl.offered.clone().unwrap_or_default();
+        let offered = parse_mechanism_list(&offered);
+        match sasl.session.start(&offered, &sasl.mechanisms) {
+            Ok(lines) => {
+                sasl.started = true;
+                self.phase = Phase::Sasl;
+                lines
+            }
+            Err(e) => self.sasl_failed(format!("cannot start SASL: {e}")),
+        }
+    }
+
+    /// An `AUTHENTICATE` or SASL numeric during the exchange.
+    fn handle_sasl(&mut self, msg: &MessageBuf) -> Vec<MessageBuf> {
+        let Some(sasl) = self.sasl.as_mut() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let outcome = sasl.session.handle_message_buf(msg, &mut out);
+        for w in sasl.session.take_warnings() {
+            tracing::warn!(warning = ?w, "SASL");
+        }
+        match outcome {
+            Ok(SaslOutcome::Success { account }) => {
+                tracing::info!(account = ?account, "SASL authentication succeeded");
+                self.account = account.or_else(|| Some(self.nick.clone()));
+                out.extend(self.login(true));
+            }
+            Ok(SaslOutcome::Retrying { failed, next }) => {
+                tracing::info!(%failed, %next, "SASL mechanism refused, trying the next");
+            }
+            Ok(SaslOutcome::Failed { code, tried }) => {
+                out.extend(self.sasl_failed(format!(
+                    "SASL authentication failed ({code}) after {tried:?}"
+                )));
+            }
+            Ok(SaslOutcome::Aborted) => {
+                out.extend(self.sasl_failed("SASL authentication aborted".into()));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                // `AUTHENTICATE *` is in `out`; the 906 that follows ends it.
+                tracing::warn!(error = %e, "SASL exchange failed; aborting");
+            }
+        }
+        out
+    }
+
+    /// SASL cannot even start. With [`SaslFailure::Disconnect`] that fails
+    /// registration (and returns `Some`); otherwise registration goes on.
+    fn sasl_unavailable(&mut self, why: &str) -> Option<Vec<MessageBuf>> {
+        let sasl = self.sasl.as_ref()?;
+        if sasl.on_failure == SaslFailure::Disconnect {
+            Some(self.sasl_failed(why.to_owned()))
+        } else {
+            tracing::warn!(reason = why, "registering without SASL");
+            None
+        }
+    }
+
+    /// SASL did not succeed: go on without it, or fail.
+    fn sasl_failed(&mut self, reason: String) -> Vec<MessageBuf> {
+        let policy = self.sasl.as_ref().map(|s| s.on_failure).unwrap_or_default();
+        match policy {
+            SaslFailure::Continue => {
+                tracing::warn!(%reason, "registering without SASL");
+                self.login(true)
+            }
+            SaslFailure::Disconnect => {
+                tracing::warn!(%reason, "SASL is required: giving up");
+                self.finish(Progress::Failed(RegistrationError::Sasl { reason }));
+                Vec::new()
+            }
         }
     }
 
@@ -387,6 +621,99 @@ mod tests {
                 last: format!("bot{}", "_".repeat(MAX_UNDERSCORES))
             })
         );
+    }
+
+    fn sasl_register(on_failure: SaslFailure) -> Register {
+        let creds = crate::sasl::SaslCredentials::new("acct").with_password("pw");
+        let session = SaslSession::new(creds, |_: &mut [u8]| Ok(()));
+        let mut reg = Register::new(RegisterConfig {
+            password: None,
+            ..config()
+        })
+        .with_sasl(session, vec![Mechanism::Plain], on_failure);
+        reg.start();
+        reg
+    }
+
+    #[test]
+    fn sasl_runs_between_ack_and_cap_end() {
+        let mut reg = sasl_register(SaslFailure::Continue);
+        assert_eq!(
+            feed(&mut reg, ":s CAP * LS :sasl=PLAIN,EXTERNAL server-time"),
+            ["CAP REQ :server-time sasl"]
+        );
+        assert_eq!(reg.cap_value("sasl"), Some("PLAIN,EXTERNAL"));
+        assert!(reg.caps_listed());
+        assert_eq!(
+            feed(&mut reg, ":s CAP * ACK :server-time sasl"),
+            ["AUTHENTICATE PLAIN"]
+        );
+        assert!(reg.waits_for_sasl());
+        assert_eq!(
+            feed(&mut reg, "AUTHENTICATE +"),
+            ["AUTHENTICATE YWNjdABhY2N0AHB3"]
+        );
+        assert!(feed(&mut reg, ":s 900 * n!u@h acct :logged in").is_empty());
+        assert_eq!(
+            feed(&mut reg, ":s 903 * :success"),
+            ["CAP END", "NICK bot", "USER u 0 * :Real Name"]
+        );
+        assert_eq!(reg.account(), Some("acct"));
+        assert!(!reg.waits_for_sasl());
+    }
+
+    #[test]
+    fn sasl_failure_continues_or_fails_by_policy() {
+        let mut reg = sasl_register(SaslFailure::Continue);
+        feed(&mut reg, ":s CAP * LS :sasl");
+        feed(&mut reg, ":s CAP * ACK :sasl");
+        feed(&mut reg, "AUTHENTICATE +");
+        assert_eq!(
+            feed(&mut reg, ":s 904 * :failed"),
+            ["CAP END", "NICK bot", "USER u 0 * :Real Name"]
+        );
+        assert_eq!(reg.account(), None);
+
+        let mut reg = sasl_register(SaslFailure::Disconnect);
+        feed(&mut reg, ":s CAP * LS :sasl");
+        feed(&mut reg, ":s CAP * ACK :sasl");
+        assert!(feed(&mut reg, ":s 904 * :failed").is_empty());
+        assert!(matches!(
+            reg.progress(),
+            Progress::Failed(RegistrationError::Sasl { .. })
+        ));
+
+        // Not offered at all.
+        let mut reg = sasl_register(SaslFailure::Disconnect);
+        assert!(feed(&mut reg, ":s CAP * LS :server-time").is_empty());
+        assert!(matches!(reg.progress(), Progress::Failed(_)));
+        let mut reg = sasl_register(SaslFailure::Continue);
+        assert_eq!(
+            feed(&mut reg, ":s CAP * LS :multi-prefix"),
+            ["CAP REQ multi-prefix"]
+        );
+    }
+
+    #[test]
+    fn sasl_timeout_aborts_and_goes_on() {
+        let mut reg = sasl_register(SaslFailure::Continue);
+        feed(&mut reg, ":s CAP * LS :sasl");
+        feed(&mut reg, ":s CAP * ACK :sasl");
+        let lines: Vec<String> = reg
+            .sasl_timeout()
+            .iter()
+            .map(|m| m.pack().unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "AUTHENTICATE *",
+                "CAP END",
+                "NICK bot",
+                "USER u 0 * :Real Name"
+            ]
+        );
+        assert!(reg.sasl_timeout().is_empty());
     }
 
     #[test]

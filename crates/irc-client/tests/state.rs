@@ -1,0 +1,751 @@
+//! Channel and user state, capabilities, batches and awaitable requests:
+//! against real servers (ngIRCd and InspIRCd, started by the test on a free
+//! loopback port) and against a scripted peer for what those servers do not
+//! offer.
+//!
+//! Server binaries come from `IRC_TEST_NGIRCD` / `IRC_TEST_INSPIRCD`, else
+//! the PATH and the sbin directories; a missing server fails the test when
+//! `IRC_TEST_REQUIRE_SERVERS=1` and otherwise the test says it skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use irc_client::extract::{Batch, ChannelState, CompletedBatch, Nick, UserState};
+use irc_client::requests::RequestError;
+use irc_client::state::caps::DEFAULT_CAPABILITIES;
+use irc_client::{Client, Error};
+use irc_proto::MessageBuf;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command as Process};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+/// How long one step may take (ngIRCd delays fast commands).
+const STEP: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ngircd,
+    Inspircd,
+}
+
+impl Kind {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Ngircd => "ngircd",
+            Self::Inspircd => "inspircd",
+        }
+    }
+
+    const fn env_var(self) -> &'static str {
+        match self {
+            Self::Ngircd => "IRC_TEST_NGIRCD",
+            Self::Inspircd => "IRC_TEST_INSPIRCD",
+        }
+    }
+
+    fn binary(self) -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os(self.env_var()) {
+            return Some(PathBuf::from(p)).filter(|p| p.is_file());
+        }
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path)
+            .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
+            .map(|d| d.join(self.name()))
+            .find(|p| p.is_file())
+    }
+}
+
+/// A running server, killed and cleaned up on drop.
+struct Server {
+    port: u16,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    async fn start(kind: Kind) -> Option<Self> {
+        let Some(binary) = kind.binary() else {
+            let hint = format!(
+                "{} not found: set {} or install it (`cargo xtask servers`)",
+                kind.name(),
+                kind.env_var()
+            );
+            assert!(
+                std::env::var("IRC_TEST_REQUIRE_SERVERS").as_deref() != Ok("1"),
+                "IRC_TEST_REQUIRE_SERVERS=1 but {hint}"
+            );
+            eprintln!("skipped: {hint}");
+            return None;
+        };
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "irc-client-state-{}-{}-{}",
+            kind.name(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let port = free_port();
+        let mut cmd = Process::new(&binary);
+        match kind {
+            Kind::Ngircd => {
+                let conf = dir.join("ngircd.conf");
+                std::fs::write(&conf, ngircd_conf(port)).expect("config");
+                cmd.arg("--nodaemon").arg("--config").arg(&conf);
+            }
+            Kind::Inspircd => {
+                let conf = dir.join("inspircd.conf");
+                std::fs::write(dir.join("motd.txt"), "Test server.\n").expect("motd");
+                std::fs::write(&conf, inspircd_conf(port, &dir)).expect("config");
+                cmd.args(["--nofork", "--nopid", "--runasroot"])
+                    .arg(format!("--config={}", conf.display()));
+            }
+        }
+        let log = std::fs::File::create(dir.join("server.log")).expect("log");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let mut server = Self { port, dir, child };
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("{} exited with {status}", kind.name());
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            assert!(start.elapsed() < STEP, "{} did not listen", kind.name());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Some(server)
+    }
+
+    fn client(&self, nick: &str) -> Client {
+        let client = Client::builder("127.0.0.1", self.port, nick)
+            .user(format!("{nick}u"))
+            .realname(format!("{nick} real"))
+            .capabilities(DEFAULT_CAPABILITIES.iter().copied())
+            .quit_timeout(Duration::from_secs(3))
+            .build();
+        client.set_request_timeout(STEP);
+        client
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+fn ngircd_conf(port: u16) -> String {
+    format!(
+        "[Global]\nName = irc.ngircd.test\nInfo = state test server\n\
+         AdminInfo1 = test\nAdminInfo2 = test\nAdminEMail = test@example.invalid\n\
+         Listen = 127.0.0.1\nPorts = {port}\nMotdPhrase = Test server.\n\
+         [Limits]\nMaxConnectionsIP = 0\nPingTimeout = 120\n\
+         [Options]\nPAM = no\nDNS = no\nIdent = no\n"
+    )
+}
+
+fn inspircd_conf(port: u16, dir: &Path) -> String {
+    let dir = dir.display();
+    let modules: String = [
+        "cap",
+        "ircv3",
+        "ircv3_servertime",
+        "ircv3_msgid",
+        "ircv3_accounttag",
+        "ircv3_batch",
+        "ircv3_labeledresponse",
+        "ircv3_chghost",
+        "ircv3_capnotify",
+        "ircv3_invitenotify",
+        "namesx",
+        "uhnames",
+        "setname",
+    ]
+    .iter()
+    .map(|m| format!("<module name=\"{m}\">\n"))
+    .collect();
+    format!(
+        r#"<server name="irc.inspircd.test" description="state test server" network="Test">
+<admin name="Test" nick="test" email="test@example.invalid">
+<bind address="127.0.0.1" port="{port}" type="clients">
+<connect name="main" allow="*" timeout="20" pingfreq="120" hardsendq="1048576" softsendq="65536" recvq="65536" threshold="1000" commandrate="1000000" fakelag="off" localmax="1000" globalmax="1000" useident="no" resolvehostnames="no" limit="1000">
+<path configdir="{dir}" datadir="{dir}" logdir="{dir}" runtimedir="{dir}" moduledir="/usr/lib/inspircd/modules">
+<files motd="{dir}/motd.txt">
+<dns server="127.0.0.1" timeout="1">
+<options defaultmodes="not">
+<performance softlimit="1024" clonesonconnect="no" timeskipwarn="0">
+<setname notifyopers="no" operonly="no">
+{modules}<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{dir}/inspircd.log">
+"#
+    )
+}
+
+/// Runs a client until it has registered.
+async fn connect(client: &Client) -> JoinHandle<Result<(), Error>> {
+    let connected = client.wait("CLIENT_CONNECT");
+    let c = client.clone();
+    let run = tokio::spawn(async move { c.run().await });
+    timeout(STEP, connected)
+        .await
+        .expect("no CLIENT_CONNECT")
+        .expect("wait");
+    run
+}
+
+async fn quit(client: &Client, run: JoinHandle<Result<(), Error>>) {
+    client.quit("done").expect("quit");
+    let _ = timeout(STEP, run).await.expect("run did not end");
+}
+
+/// Polls `check` until it holds (bounded by `STEP`).
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < STEP, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn prefixes(client: &Client, channel: &str, nick: &str) -> Option<String> {
+    client
+        .channel(channel)
+        .and_then(|c| c.member(nick).map(|m| m.prefixes.clone()))
+}
+
+/// Two clients: join, op the other, topic, away and real name, part, quit.
+async fn tracks_a_channel(kind: Kind) {
+    let Some(server) = Server::start(kind).await else {
+        return;
+    };
+    let bob = server.client("bob");
+    let alice = server.client("alice");
+    let bob_run = connect(&bob).await;
+    assert!(bob.isupport().get("PREFIX").is_some(), "005 was read");
+
+    let info = bob.join("#state", None).await.expect("bob joins");
+    assert_eq!(info.channel.name, "#state");
+    assert!(info.channel.synced);
+    assert_eq!(prefixes(&bob, "#STATE", "bob").as_deref(), Some("@"));
+    assert_eq!(bob.channels(), ["#state"]);
+    // The channel modes come from the MODE the tracker sent (ngIRCd
+    // creates channels without modes, InspIRCd here with +nt).
+    if kind == Kind::Inspircd {
+        eventually("bob sees +n and +t", || {
+            bob.channel("#state")
+                .is_some_and(|c| c.mode('n').is_some() && c.mode('t').is_some())
+        })
+        .await;
+    }
+
+    let alice_run = connect(&alice).await;
+    let info = alice.join("#state", None).await.expect("alice joins");
+    let members: Vec<_> = info
+        .channel
+        .members
+        .iter()
+        .map(|m| (m.nick.as_str(), m.prefixes.as_str()))
+        .collect();
+    assert_eq!(members, [("alice", ""), ("bob", "@")]);
+    eventually("bob sees alice", || {
+        prefixes(&bob, "#state", "alice").is_some()
+    })
+    .await;
+    let seen = bob.user("ALICE").expect("alice tracked");
+    assert_eq!(seen.host.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        seen.user.as_deref().map(|u| u.trim_start_matches('~')),
+        Some("aliceu")
+    );
+    assert_eq!(seen.channels, ["#state"]);
+    // The real name: from extended-join (InspIRCd) or the WHO reply alice's
+    // client sent for bob.
+    eventually("alice knows bob's real name", || {
+        alice.user("bob").and_then(|u| u.realname).as_deref() == Some("bob real")
+    })
+    .await;
+
+    // bob ops alice: both see it.
+    bob.send_raw("MODE #state +o alice").expect("send");
+    eventually("bob sees @alice", || {
+        prefixes(&bob, "#state", "alice").as_deref() == Some("@")
+    })
+    .await;
+    eventually("alice sees herself opped", || {
+        alice.member_modes("#state", "alice").as_deref() == Some("o")
+    })
+    .await;
+    // Voice too: multi-prefix keeps both.
+    bob.send_raw("MODE #state +v alice").expect("send");
+    eventually("@+alice", || {
+        prefixes(&bob, "#state", "alice").as_deref() == Some("@+")
+    })
+    .await;
+
+    // Handlers get the tracked state through extractors.
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    bob.on(
+        "PRIVMSG",
+        move |Nick(n): Nick, chan: Option<ChannelState>, UserState(u): UserState| {
+            let tx = tx.clone();
+            async move {
+                let prefixes =
+                    chan.and_then(|ChannelState(c)| c.member(&n).map(|m| m.prefixes.clone()));
+                let _ = tx.send((prefixes, u.host));
+            }
+        },
+    )
+    .expect("on PRIVMSG");
+    alice.send_raw("PRIVMSG #state :hello").expect("send");
+    let got = timeout(STEP, rx.recv())
+        .await
+        .expect("PRIVMSG")
+        .expect("open");
+    assert_eq!(got, (Some("@+".to_owned()), Some("127.0.0.1".to_owned())));
+
+    // alice sets the topic; bob sees text, setter and time.
+    alice
+        .send_raw("TOPIC #state :state tracking works")
+        .expect("send");
+    eventually("bob sees the topic", || {
+        bob.channel("#state")
+            .and_then(|c| c.topic)
+            .is_some_and(|t| t.text == "state tracking works")
+    })
+    .await;
+    let topic = bob.channel("#state").and_then(|c| c.topic).expect("topic");
+    assert!(
+        topic
+            .set_by
+            .as_deref()
+            .is_some_and(|s| s.starts_with("alice")),
+        "{topic:?}"
+    );
+    assert!(topic.set_at.is_some());
+    // A mode with an argument.
+    bob.send_raw("MODE #state +l 42").expect("send");
+    eventually("+l 42", || {
+        alice
+            .channel("#state")
+            .and_then(|c| c.mode('l').flatten().map(str::to_owned))
+            .as_deref()
+            == Some("42")
+    })
+    .await;
+
+    if kind == Kind::Inspircd {
+        for cap in [
+            "away-notify",
+            "setname",
+            "extended-join",
+            "multi-prefix",
+            "userhost-in-names",
+        ] {
+            assert!(bob.has_cap(cap), "{cap}: {:?}", bob.enabled_caps());
+        }
+    }
+    if bob.has_cap("away-notify") {
+        alice.send_raw("AWAY :lunch").expect("send");
+        eventually("alice away", || {
+            bob.user("alice").and_then(|u| u.away).as_deref() == Some("lunch")
+        })
+        .await;
+    }
+    if bob.has_cap("setname") {
+        alice.send_raw("SETNAME :Alice Renamed").expect("send");
+        eventually("setname", || {
+            bob.user("alice").and_then(|u| u.realname).as_deref() == Some("Alice Renamed")
+        })
+        .await;
+    }
+
+    // A nick change.
+    alice.send_raw("NICK alicia").expect("send");
+    eventually("rename", || {
+        bob.user("alicia").is_some() && bob.user("alice").is_none()
+    })
+    .await;
+    eventually("our own nick", || alice.nick() == "alicia").await;
+    assert_eq!(prefixes(&bob, "#state", "alicia").as_deref(), Some("@+"));
+
+    // alice parts: bob forgets her (they share no other channel).
+    alice.send_raw("PART #state :bye").expect("send");
+    eventually("part", || bob.user("alicia").is_none()).await;
+    eventually("alice left", || alice.channels().is_empty()).await;
+    assert!(alice.user("bob").is_none());
+
+    // alice comes back and quits.
+    alice.join("#state", None).await.expect("rejoin");
+    eventually("bob sees alicia again", || bob.user("alicia").is_some()).await;
+    quit(&alice, alice_run).await;
+    eventually("quit", || bob.user("alicia").is_none()).await;
+    let chan = bob.channel("#state").expect("chan");
+    assert_eq!(chan.members.len(), 1);
+    quit(&bob, bob_run).await;
+    assert!(
+        bob.channel("#state").is_none(),
+        "no state without a connection"
+    );
+}
+
+/// join() failures and success, whois.
+async fn requests_resolve(kind: Kind) {
+    let Some(server) = Server::start(kind).await else {
+        return;
+    };
+    let op = server.client("op");
+    let guest = server.client("guest");
+    let op_run = connect(&op).await;
+    op.join("#locked", None).await.expect("join");
+    op.send_raw("MODE #locked +k sesame").expect("send");
+    op.join("#invite", None).await.expect("join");
+    op.send_raw("MODE #invite +i").expect("send");
+    eventually("modes set", || {
+        op.channel("#locked").is_some_and(|c| c.mode('k').is_some())
+            && op.channel("#invite").is_some_and(|c| c.mode('i').is_some())
+    })
+    .await;
+
+    let guest_run = connect(&guest).await;
+    match guest.join("#locked", None).await {
+        Err(RequestError::Refused {
+            code: 475, target, ..
+        }) => assert_eq!(target, "#locked"),
+        other => panic!("expected 475: {other:?}"),
+    }
+    match guest.join("#invite", Some("x")).await {
+        Err(RequestError::Refused { code: 473, .. }) => {}
+        other => panic!("expected 473: {other:?}"),
+    }
+    let info = guest
+        .join("#locked", Some("sesame"))
+        .await
+        .expect("with the key");
+    assert_eq!(info.channel.members.len(), 2);
+    // Joining again resolves at once.
+    assert!(guest.join("#LOCKED", None).await.is_ok());
+
+    let whois = guest.whois("OP").await.expect("whois");
+    assert_eq!(whois.nick, "op");
+    assert_eq!(
+        whois.user.as_deref().map(|u| u.trim_start_matches('~')),
+        Some("opu")
+    );
+    assert_eq!(whois.host.as_deref(), Some("127.0.0.1"));
+    assert_eq!(whois.realname.as_deref(), Some("op real"));
+    assert!(whois.server.is_some());
+    assert!(
+        whois.channels.iter().any(|c| c == "@#locked"),
+        "{:?}",
+        whois.channels
+    );
+    match guest.whois("nobody").await {
+        Err(RequestError::Refused { code: 401, .. }) => {}
+        other => panic!("expected 401: {other:?}"),
+    }
+
+    // labeled-response where the server has it (InspIRCd here).
+    assert_eq!(guest.has_cap("labeled-response"), kind == Kind::Inspircd);
+    if guest.has_cap("labeled-response") {
+        let replies = guest
+            .send_labeled(MessageBuf::new("WHOIS").with_param("op"))
+            .await
+            .expect("labelled whois");
+        let codes: Vec<&str> = replies.iter().map(|m| m.command.as_str()).collect();
+        assert!(
+            codes.contains(&"311") && codes.contains(&"318"),
+            "{codes:?}"
+        );
+        let pong = guest
+            .send_labeled(MessageBuf::new("PING").with_param("probe"))
+            .await
+            .expect("labelled ping");
+        assert_eq!(pong.len(), 1);
+        assert!(pong[0].is_command("PONG"));
+    } else {
+        assert_eq!(kind, Kind::Ngircd);
+        assert!(matches!(
+            guest
+                .send_labeled(MessageBuf::new("PING").with_param("x"))
+                .await,
+            Err(RequestError::Unsupported("labeled-response"))
+        ));
+    }
+    quit(&guest, guest_run).await;
+    quit(&op, op_run).await;
+}
+
+macro_rules! server_tests {
+    ($($kind:ident: $module:ident),*) => {$(
+        mod $module {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn two_clients_state_is_tracked() {
+                tracks_a_channel(Kind::$kind).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn join_and_whois_requests() {
+                requests_resolve(Kind::$kind).await;
+            }
+        }
+    )*};
+}
+
+server_tests!(Ngircd: ngircd, Inspircd: inspircd);
+
+/// A scripted server on a loopback socket: lines in through a channel,
+/// lines out through `send`.
+struct Peer {
+    lines: mpsc::UnboundedReceiver<String>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Peer {
+    async fn accept(listener: &TcpListener) -> Self {
+        let (stream, _) = timeout(STEP, listener.accept())
+            .await
+            .expect("no connection")
+            .expect("accept");
+        let (read, write) = stream.into_split();
+        let (tx, lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut read = BufReader::new(read).lines();
+            while let Ok(Some(line)) = read.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { lines, write }
+    }
+
+    async fn send(&mut self, line: &str) {
+        self.write
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .expect("write");
+    }
+
+    /// The next line starting with `prefix`, skipping others (bounded).
+    async fn expect(&mut self, prefix: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let left = STEP.saturating_sub(start.elapsed());
+            let line = timeout(left, self.lines.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no line starting with {prefix:?}"))
+                .expect("closed");
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+}
+
+/// cap-notify, batches and labelled responses, scripted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caps_batches_and_labels_with_a_scripted_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let client = Client::builder("127.0.0.1", port, "me")
+        .capabilities(DEFAULT_CAPABILITIES.iter().copied())
+        .quit_timeout(Duration::from_secs(1))
+        .build();
+    client.set_request_timeout(STEP);
+    let (tx, mut ends) = mpsc::unbounded_channel();
+    client
+        .on("BATCH_END", move |CompletedBatch(b): CompletedBatch| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((b.kind.clone(), b.messages.len()));
+            }
+        })
+        .expect("on BATCH_END");
+    let (qtx, mut quits) = mpsc::unbounded_channel();
+    client
+        .on("QUIT", move |batch: Option<Batch>| {
+            let qtx = qtx.clone();
+            async move {
+                let _ = qtx.send(batch.map(|b| (b.reference, b.kind)));
+            }
+        })
+        .expect("on QUIT");
+    let c = client.clone();
+    let run = tokio::spawn(async move { c.run().await });
+    let mut peer = Peer::accept(&listener).await;
+
+    peer.expect("CAP LS").await;
+    peer.send(":srv CAP * LS :cap-notify batch labeled-response multi-prefix")
+        .await;
+    let req = peer.expect("CAP REQ").await;
+    let wanted = req.rsplit(':').next().unwrap_or_default().to_owned();
+    peer.send(&format!(":srv CAP * ACK :{wanted}")).await;
+    peer.expect("USER").await;
+    let connected = client.wait("CLIENT_CONNECT");
+    peer.send(":srv 001 me :Welcome").await;
+    peer.send(":srv 005 me PREFIX=(ov)@+ :are supported").await;
+    timeout(STEP, connected)
+        .await
+        .expect("connect")
+        .expect("wait");
+    assert!(client.has_cap("batch") && client.has_cap("labeled-response"));
+    assert!(!client.has_cap("away-notify"));
+
+    // cap-notify: a wanted capability appears, then goes.
+    peer.send(":srv CAP me NEW :away-notify unknown-thing")
+        .await;
+    let req = peer.expect("CAP REQ").await;
+    assert_eq!(req, "CAP REQ away-notify");
+    peer.send(":srv CAP me ACK :away-notify").await;
+    let start = Instant::now();
+    while !client.has_cap("away-notify") {
+        assert!(start.elapsed() < STEP, "away-notify never enabled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    peer.send(":srv CAP me DEL :away-notify").await;
+    let start = Instant::now();
+    while client.has_cap("away-notify") {
+        assert!(start.elapsed() < STEP, "away-notify never removed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Our channel, with two members who leave in a netsplit batch.
+    peer.send(":me!u@h JOIN #c").await;
+    peer.send(":srv 353 me = #c :me @a +b").await;
+    peer.send(":srv 366 me #c :End").await;
+    peer.send(":srv BATCH +ns netsplit hub leaf").await;
+    peer.send("@batch=ns :a!a@a QUIT :hub leaf").await;
+    let waiting = {
+        let c = client.clone();
+        tokio::spawn(async move { c.wait_batch("ns").await })
+    };
+    peer.send("@batch=ns :b!b@b QUIT :hub leaf").await;
+    peer.send(":srv BATCH -ns").await;
+    let done = timeout(STEP, waiting)
+        .await
+        .expect("wait_batch")
+        .expect("task")
+        .expect("batch");
+    assert_eq!((done.kind.as_str(), done.messages.len()), ("netsplit", 2));
+    assert_eq!(
+        timeout(STEP, ends.recv())
+            .await
+            .expect("BATCH_END")
+            .expect("end"),
+        ("netsplit".to_owned(), 2)
+    );
+    for _ in 0..2 {
+        let b = timeout(STEP, quits.recv())
+            .await
+            .expect("QUIT")
+            .expect("quit");
+        assert_eq!(b, Some(("ns".to_owned(), Some("netsplit".to_owned()))));
+    }
+    assert_eq!(client.channel("#c").map(|c| c.members.len()), Some(1));
+    // Done already: wait_batch answers at once.
+    assert_eq!(
+        client.wait_batch("ns").await.expect("again").messages.len(),
+        2
+    );
+
+    // Labelled requests: a single reply, an ACK, a batch.
+    let c = client.clone();
+    let single = tokio::spawn(async move {
+        c.send_labeled(MessageBuf::new("PING").with_param("x"))
+            .await
+    });
+    let line = peer.expect("@label=").await;
+    let label = line["@label=".len()..]
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(line.ends_with("PING x"), "{line}");
+    peer.send(&format!("@label={label} :srv PONG srv x")).await;
+    let reply = timeout(STEP, single)
+        .await
+        .expect("single")
+        .expect("task")
+        .expect("ok");
+    assert_eq!(reply.len(), 1);
+
+    let c = client.clone();
+    let batch = tokio::spawn(async move {
+        c.send_labeled(MessageBuf::new("WHOIS").with_param("a"))
+            .await
+    });
+    let line = peer.expect("@label=").await;
+    let label = line["@label=".len()..]
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    peer.send(&format!("@label={label} :srv BATCH +lr labeled-response"))
+        .await;
+    peer.send("@batch=lr :srv 311 me a a a * :A").await;
+    peer.send("@batch=lr :srv 318 me a :End").await;
+    peer.send(":srv BATCH -lr").await;
+    let reply = timeout(STEP, batch)
+        .await
+        .expect("batch")
+        .expect("task")
+        .expect("ok");
+    let codes: Vec<_> = reply.iter().map(|m| m.command.as_str()).collect();
+    assert_eq!(codes, ["311", "318"]);
+
+    let c = client.clone();
+    let ack = tokio::spawn(async move {
+        c.send_labeled(MessageBuf::new("NOTICE").with_params(["x", "y"]))
+            .await
+    });
+    let line = peer.expect("@label=").await;
+    let label = line["@label=".len()..]
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    peer.send(&format!("@label={label} :srv ACK")).await;
+    assert!(
+        timeout(STEP, ack)
+            .await
+            .expect("ack")
+            .expect("task")
+            .expect("ok")
+            .is_empty()
+    );
+
+    // A request nobody answers times out.
+    client.set_request_timeout(Duration::from_millis(200));
+    assert!(matches!(
+        client.whois("silent").await,
+        Err(RequestError::Timeout(_))
+    ));
+
+    client.quit("bye").expect("quit");
+    peer.expect("QUIT").await;
+    drop(peer);
+    let _ = timeout(STEP, run).await.expect("run ends");
+}
