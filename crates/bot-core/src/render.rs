@@ -20,7 +20,52 @@ pub enum Markup {
     /// Plain text with ANSI escapes for bold, italics, code and headings
     /// (the terminal).
     Ansi,
+    /// IRC formatting codes: bold (`\x02`) for strong text and headings,
+    /// italics (`\x1d`), strikethrough (`\x1e`); inline code and code
+    /// blocks as plain text (the monospace code `\x11` is shown as a stray
+    /// character by many clients), links as `text (url)`, list items with
+    /// bullets (`• `).
+    Irc,
 }
+
+/// The codes a rendering uses: (on, off) pairs, and the bullet of an
+/// unordered list item.
+struct Codes {
+    bold: (&'static str, &'static str),
+    italic: (&'static str, &'static str),
+    strike: (&'static str, &'static str),
+    code: (&'static str, &'static str),
+    block: (&'static str, &'static str),
+    bullet: &'static str,
+}
+
+const PLAIN: Codes = Codes {
+    bold: ("", ""),
+    italic: ("", ""),
+    strike: ("", ""),
+    code: ("", ""),
+    block: ("", ""),
+    bullet: "- ",
+};
+
+const ANSI: Codes = Codes {
+    bold: (BOLD, BOLD_OFF),
+    italic: (ITALIC, ITALIC_OFF),
+    strike: (STRIKE, STRIKE_OFF),
+    code: (CODE, CODE_OFF),
+    block: (CODE, CODE_OFF),
+    bullet: "- ",
+};
+
+const IRC: Codes = Codes {
+    bold: ("\x02", "\x02"),
+    italic: ("\x1d", "\x1d"),
+    strike: ("\x1e", "\x1e"),
+    // Monospace (`\x11`) is shown as a stray character by many clients.
+    code: ("", ""),
+    block: ("", ""),
+    bullet: "\u{2022} ",
+};
 
 const BOLD: &str = "\x1b[1m";
 const BOLD_OFF: &str = "\x1b[22m";
@@ -37,17 +82,19 @@ const CODE_OFF: &str = "\x1b[39m";
 /// use bot_core::render::{render, Markup};
 /// assert_eq!(render("**hi** [docs](https://x.test)", Markup::Plain), "hi docs (https://x.test)");
 /// assert_eq!(render("**hi**", Markup::Ansi), "\x1b[1mhi\x1b[22m");
+/// assert_eq!(render("**hi** `x`\n- a", Markup::Irc), "\x02hi\x02 x\n\u{2022} a");
 /// ```
 pub fn render(markdown: &str, markup: Markup) -> String {
     match markup {
         Markup::Markdown => markdown.to_owned(),
-        Markup::Plain => Renderer::new(false).run(markdown),
-        Markup::Ansi => Renderer::new(true).run(markdown),
+        Markup::Plain => Renderer::new(&PLAIN).run(markdown),
+        Markup::Ansi => Renderer::new(&ANSI).run(markdown),
+        Markup::Irc => Renderer::new(&IRC).run(markdown),
     }
 }
 
 struct Renderer {
-    ansi: bool,
+    codes: &'static Codes,
     out: String,
     /// Open lists: `None` for bullets, `Some(n)` for the next number.
     lists: Vec<Option<u64>>,
@@ -57,9 +104,9 @@ struct Renderer {
 }
 
 impl Renderer {
-    fn new(ansi: bool) -> Self {
+    fn new(codes: &'static Codes) -> Self {
         Self {
-            ansi,
+            codes,
             out: String::new(),
             lists: Vec::new(),
             links: Vec::new(),
@@ -68,9 +115,7 @@ impl Renderer {
     }
 
     fn style(&mut self, code: &str) {
-        if self.ansi {
-            self.out.push_str(code);
-        }
+        self.out.push_str(code);
     }
 
     /// Starts a new line unless the output is empty or already at one.
@@ -105,9 +150,9 @@ impl Renderer {
             | Event::InlineMath(t)
             | Event::DisplayMath(t) => self.out.push_str(&t),
             Event::Code(t) => {
-                self.style(CODE);
+                self.style(self.codes.code.0);
                 self.out.push_str(&t);
-                self.style(CODE_OFF);
+                self.style(self.codes.code.1);
             }
             Event::SoftBreak | Event::HardBreak => self.line(),
             Event::Rule => {
@@ -128,7 +173,7 @@ impl Renderer {
             Tag::Paragraph | Tag::TableRow | Tag::TableHead => self.line(),
             Tag::Heading { .. } => {
                 self.line();
-                self.style(BOLD);
+                self.style(self.codes.bold.0);
             }
             Tag::BlockQuote(_) => {
                 self.quote_depth += 1;
@@ -136,7 +181,7 @@ impl Renderer {
             Tag::CodeBlock(kind) => {
                 self.line();
                 if let CodeBlockKind::Fenced(_) = kind {
-                    self.style(CODE);
+                    self.style(self.codes.block.0);
                 }
             }
             Tag::List(start) => self.lists.push(start),
@@ -150,12 +195,12 @@ impl Renderer {
                         *n += 1;
                         self.out.push_str(&bullet);
                     }
-                    _ => self.out.push_str("- "),
+                    _ => self.out.push_str(self.codes.bullet),
                 }
             }
-            Tag::Emphasis => self.style(ITALIC),
-            Tag::Strong => self.style(BOLD),
-            Tag::Strikethrough => self.style(STRIKE),
+            Tag::Emphasis => self.style(self.codes.italic.0),
+            Tag::Strong => self.style(self.codes.bold.0),
+            Tag::Strikethrough => self.style(self.codes.strike.0),
             Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
                 self.links.push((dest_url.into_string(), self.out.len()));
             }
@@ -168,19 +213,19 @@ impl Renderer {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Heading(_) | TagEnd::Strong => self.style(BOLD_OFF),
+            TagEnd::Heading(_) | TagEnd::Strong => self.style(self.codes.bold.1),
             TagEnd::BlockQuote(_) => self.quote_depth = self.quote_depth.saturating_sub(1),
             TagEnd::CodeBlock => {
                 if self.out.ends_with('\n') {
                     self.out.pop();
                 }
-                self.style(CODE_OFF);
+                self.style(self.codes.block.1);
             }
             TagEnd::List(_) => {
                 self.lists.pop();
             }
-            TagEnd::Emphasis => self.style(ITALIC_OFF),
-            TagEnd::Strikethrough => self.style(STRIKE_OFF),
+            TagEnd::Emphasis => self.style(self.codes.italic.1),
+            TagEnd::Strikethrough => self.style(self.codes.strike.1),
             TagEnd::Link | TagEnd::Image => {
                 if let Some((url, at)) = self.links.pop() {
                     let text = self.out.get(at..).unwrap_or("");
@@ -280,6 +325,22 @@ mod tests {
         assert_eq!(render("*i*", Markup::Ansi), "\x1b[3mi\x1b[23m");
         assert_eq!(render("`c`", Markup::Ansi), "\x1b[36mc\x1b[39m");
         assert_eq!(render("**x**", Markup::Markdown), "**x**");
+    }
+
+    #[test]
+    fn irc_rendering() {
+        let cases = [
+            ("**b** *i* ~~s~~", "\x02b\x02 \x1di\x1d \x1es\x1e"),
+            ("`c` here", "c here"),
+            ("# Head\n\ntext", "\x02Head\x02\ntext"),
+            ("- one\n- two", "\u{2022} one\n\u{2022} two"),
+            ("1. a\n2. b", "1. a\n2. b"),
+            ("[docs](https://e.test)", "docs (https://e.test)"),
+            ("```\nfn x() {}\n```", "fn x() {}"),
+        ];
+        for (md, want) in cases {
+            assert_eq!(render(md, Markup::Irc), want, "rendering {md:?}");
+        }
     }
 
     #[test]

@@ -622,6 +622,17 @@ fn check_bot(ck: &mut Checker<'_>, c: &Config) {
                 "bot.admins",
                 format!("{a:?} would match everyone or no one; name accounts"),
             );
+        } else if a.starts_with(['*', '?']) {
+            // On IRC, people who are not logged in are `~nick`: a leading
+            // wildcard would let anyone in by picking a nick.
+            ck.report(
+                "bot.admins",
+                format!(
+                    "{a:?} starts with a wildcard, so it would also match people who are \
+                     not logged in (`~nick`); start with the account name, or with `~` to \
+                     match a nick on purpose"
+                ),
+            );
         }
     }
     let known = |name: &str| {
@@ -789,6 +800,19 @@ mod tests {
 
     fn problems(text: &str) -> Vec<Problem> {
         parse(text).expect_err("should be refused")
+    }
+
+    #[test]
+    fn admin_globs_cannot_start_with_a_wildcard() {
+        let p = problems(&format!("{MINIMAL}\n[bot]\nadmins = [\"*alice\"]\n"));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].key, "bot.admins");
+        assert!(p[0].message.contains("not logged in"), "{}", p[0].message);
+        let c = parse(&format!(
+            "{MINIMAL}\n[bot]\nadmins = [\"alice\", \"~boss\", \"ops-*\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.bot.admins.len(), 3);
     }
 
     #[test]

@@ -4,14 +4,17 @@
 //!   needed.
 //! * `ircbot init [path]`: writes a commented example configuration.
 //! * `ircbot check -c bot.toml`: checks a configuration file.
+//! * `ircbot run -c bot.toml`: the bot on IRC.
 //!
 //! Each subcommand is one variant of [`Cmd`] and one function here; the
-//! configuration lives in `config.rs`, the text mode in `text.rs`.
+//! configuration lives in `config.rs`, the text mode in `text.rs`, the IRC
+//! mode in `run.rs`.
 
 #![forbid(unsafe_code)]
 
 mod config;
 mod logging;
+mod run;
 mod secret;
 mod text;
 
@@ -59,6 +62,9 @@ enum Cmd {
     /// Check a configuration file (-c FILE) and report every problem with
     /// its key and line.
     Check,
+    /// Run the bot on IRC with a configuration file (-c FILE). Stops on
+    /// SIGINT or SIGTERM (QUIT sent, exit 0).
+    Run,
 }
 
 fn main() -> ExitCode {
@@ -66,6 +72,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(Cmd::Init { path, force }) => init(&path, force),
         Some(Cmd::Check) => check(cli.config.as_deref()),
+        Some(Cmd::Run) => run_mode(cli.config.as_deref()),
         None if cli.text => text_mode(cli.config.as_deref(), cli.user),
         None => {
             eprintln!(
@@ -126,6 +133,35 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn run_mode(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let Some(path) = path else {
+        bail!("run needs a file: `ircbot run -c bot.toml` (`ircbot init` writes one)");
+    };
+    let loaded = match config::load(path) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let level = loaded
+        .config
+        .log
+        .level
+        .clone()
+        .unwrap_or_else(|| "info".to_owned());
+    logging::init(&level, loaded.config.log.format);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(run::run(loaded));
+    // Tasks still running (a connection attempt) are not waited for; every
+    // write to the store is already committed.
+    runtime.shutdown_background();
+    outcome.map(|()| ExitCode::SUCCESS)
 }
 
 fn text_mode(path: Option<&Path>, user: Option<String>) -> anyhow::Result<ExitCode> {

@@ -47,13 +47,19 @@ pub(crate) fn state_dir(config: Option<&Loaded>) -> PathBuf {
 }
 
 /// Program controls for the admin plugin: `quit` stops the bot, `reload`
-/// re-reads the configuration file.
-struct Controls {
-    quit: Arc<Notify>,
-    current: Mutex<Option<Loaded>>,
+/// re-reads the configuration file, `nick` changes the nick on IRC.
+pub(crate) struct Controls {
+    /// Woken by `!quit`.
+    pub(crate) quit: Arc<Notify>,
+    /// The reason given to `!quit`.
+    pub(crate) reason: Mutex<Option<String>>,
+    /// The configuration in force.
+    pub(crate) current: Mutex<Option<Loaded>>,
+    /// The IRC client, in `ircbot run`.
+    pub(crate) irc: Option<irc_client::Client>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -82,11 +88,25 @@ fn apply_selection(bot: &Bot, old: &Config, new: &Config) -> Vec<String> {
 }
 
 impl AdminControls for Controls {
+    fn change_nick(&self, _bot: &Bot, nick: String) -> BoxFuture<'_, Result<String, BoxError>> {
+        Box::pin(async move {
+            let Some(client) = &self.irc else {
+                return Err::<_, BoxError>("the nick cannot be changed in text mode".into());
+            };
+            if !config::valid_nick(&nick) {
+                return Err(format!("{nick:?} is not a valid nick").into());
+            }
+            client.send_wait(irc_proto::Command::nick(&nick)?).await?;
+            Ok(format!("Asked the server for the nick {nick}."))
+        })
+    }
+
     fn quit(&self, _bot: &Bot, reason: Option<String>) -> BoxFuture<'_, Result<(), BoxError>> {
         tracing::info!(
             reason = reason.as_deref().unwrap_or(""),
             "quit asked by an admin"
         );
+        *lock(&self.reason) = reason;
         self.quit.notify_one();
         Box::pin(async { Ok(()) })
     }
@@ -117,7 +137,8 @@ impl AdminControls for Controls {
     }
 }
 
-async fn wait_for_signal() -> &'static str {
+/// Waits for SIGINT or SIGTERM and names it.
+pub(crate) async fn wait_for_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -164,7 +185,9 @@ impl TextMode {
         let quit = Arc::new(Notify::new());
         let controls = Arc::new(Controls {
             quit: quit.clone(),
+            reason: Mutex::new(None),
             current: Mutex::new(self.config.clone()),
+            irc: None,
         });
         let backend = TextBackend::stdio(self.user.clone()).with_bot_name(nick);
         let bot = Bot::builder(backend)

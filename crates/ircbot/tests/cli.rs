@@ -409,3 +409,27 @@ fn json_logs() {
         "{err}"
     );
 }
+
+#[test]
+fn run_needs_a_valid_configuration() {
+    let state = tempfile::tempdir().unwrap();
+    let out = ircbot(state.path()).arg("run").output().expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ircbot run -c bot.toml"), "{err}");
+
+    let bad = state.path().join("bot.toml");
+    std::fs::write(
+        &bad,
+        "[server]\nhost = \"127.0.0.1\"\n\n[identity]\nnick = \"9lives\"\n",
+    )
+    .unwrap();
+    let out = ircbot(state.path())
+        .args(["run", "-c"])
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("identity.nick"), "{err}");
+}

@@ -1,6 +1,9 @@
-//! The backends shipped with the core: [`text`] (a terminal REPL) and
-//! [`test`](mod@test) (an in-memory harness for plugin tests).
+//! The backends shipped with the core: [`text`] (a terminal REPL),
+//! [`test`](mod@test) (an in-memory harness for plugin tests), and `irc`
+//! (IRC, on irc-client; cargo feature `irc`, on by default).
 
+#[cfg(feature = "irc")]
+pub mod irc;
 pub mod test;
 pub mod text;
 
