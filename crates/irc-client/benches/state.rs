@@ -7,15 +7,28 @@
 //! tracker holds exactly the users who share a channel with us (memory
 //! follows real membership, not traffic).
 //!
+//! A second group, `per_line`, puts the tracker's cost next to the rest of
+//! what the client does with each line, on the same stream as raw text:
+//! `parse` (`MessageBuf::parse`), `parse_dispatch` (parse, then
+//! `Client::trigger` to the dispatcher, which runs a counting `PRIVMSG`
+//! handler, as the read loop does with tracking off), and
+//! `parse_track_dispatch` (the same with the tracker's `handle` in between,
+//! as the read loop does by default). The ratio of the last two is the cost
+//! of tracking; the project's target is at most 1.2. `track` and
+//! `track_members_off` are the tracker alone, with and without members.
+//!
 //! `cargo bench -p irc-client --bench state` measures; `cargo test
 //! --benches` runs it once as a smoke test.
 
 use std::collections::HashSet;
 use std::hint::black_box;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use irc_client::state::tracker::{Tracker, TrackerOptions};
+use irc_client::{Client, Event};
 use irc_proto::MessageBuf;
 
 /// A small deterministic generator (SplitMix64).
@@ -39,6 +52,8 @@ impl Rng {
 struct Stream {
     setup: Vec<MessageBuf>,
     events: Vec<MessageBuf>,
+    /// The same events as raw lines.
+    raw: Vec<String>,
     /// Users (not us) in at least one channel at the end.
     final_users: usize,
     final_memberships: usize,
@@ -81,6 +96,7 @@ fn stream(channels: usize, start: usize, pool: usize, events: usize, seed: u64) 
         setup.push(parse(&format!(":srv 366 me #chan{c} :End")));
     }
     let mut out = Vec::with_capacity(events);
+    let mut raw = Vec::with_capacity(events);
     while out.len() < events {
         let c = rng.below(channels);
         let roll = rng.below(100);
@@ -133,21 +149,28 @@ fn stream(channels: usize, start: usize, pool: usize, events: usize, seed: u64) 
             }
         };
         out.push(parse(&line));
+        raw.push(line);
     }
     Stream {
         setup,
         events: out,
+        raw,
         final_users: joined.iter().filter(|j| !j.is_empty()).count(),
         final_memberships: members.iter().map(Vec::len).sum(),
     }
 }
 
 fn prepared(s: &Stream) -> Tracker {
+    prepared_with(s, true)
+}
+
+fn prepared_with(s: &Stream, members: bool) -> Tracker {
     let mut t = Tracker::new();
     // Only the tracking itself: no WHO / MODE requests.
     let mut options = TrackerOptions::default();
     options.who_on_join = false;
     options.modes_on_join = false;
+    options.members = members;
     t.set_options(options);
     for m in &s.setup {
         t.handle(m);
@@ -219,5 +242,211 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A client that is never connected, with one counting `PRIVMSG` handler
+/// (what a bot has), and a runtime for its dispatcher.
+fn dispatching_client() -> (tokio::runtime::Runtime, Client, Arc<AtomicU64>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let client = Client::builder("127.0.0.1", 6667, "me").build();
+    let seen = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&seen);
+    client
+        .on("PRIVMSG", move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+        .expect("on");
+    (rt, client, seen)
+}
+
+/// Parses every line, feeds it to `tracker` when there is one, triggers its
+/// event, and waits until the handler has seen every `PRIVMSG`.
+async fn ingest(
+    lines: &[String],
+    mut tracker: Option<&mut Tracker>,
+    client: &Client,
+    seen: &AtomicU64,
+    privmsgs: u64,
+) {
+    let target = seen.load(Ordering::Relaxed) + privmsgs;
+    for (i, line) in lines.iter().enumerate() {
+        let msg = MessageBuf::parse(line).expect("parse");
+        if let Some(t) = tracker.as_deref_mut() {
+            black_box(t.handle(&msg));
+        }
+        client.trigger(Event::from_message(msg)).expect("trigger");
+        // The read loop gives way whenever a read of the socket would
+        // block; say every 8 KiB, about 40 lines here.
+        if i % 40 == 39 {
+            tokio::task::yield_now().await;
+        }
+    }
+    // Bounded: every PRIVMSG reaches the handler.
+    for _ in 0..100_000_000_u64 {
+        if seen.load(Ordering::Relaxed) >= target {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the handlers did not see every PRIVMSG");
+}
+
+fn per_line(c: &mut Criterion) {
+    let s = stream(200, 100, 20_000, 200_000, 7);
+    let privmsgs = s.events.iter().filter(|m| m.is_command("PRIVMSG")).count() as u64;
+    let (rt, client, seen) = dispatching_client();
+
+    let mut group = c.benchmark_group("per_line");
+    group.throughput(Throughput::Elements(s.raw.len() as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("parse", |b| {
+        b.iter(|| {
+            for line in &s.raw {
+                black_box(MessageBuf::parse(black_box(line)).expect("parse"));
+            }
+        });
+    });
+    group.bench_function("track", |b| {
+        b.iter_batched(
+            || prepared(&s),
+            |mut t| {
+                for m in &s.events {
+                    black_box(t.handle(black_box(m)));
+                }
+                t
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("track_members_off", |b| {
+        b.iter_batched(
+            || prepared_with(&s, false),
+            |mut t| {
+                for m in &s.events {
+                    black_box(t.handle(black_box(m)));
+                }
+                t
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("parse_dispatch", |b| {
+        b.iter(|| rt.block_on(ingest(&s.raw, None, &client, &seen, privmsgs)));
+    });
+    group.bench_function("parse_track_dispatch", |b| {
+        b.iter_batched(
+            || prepared(&s),
+            |mut t| {
+                rt.block_on(ingest(&s.raw, Some(&mut t), &client, &seen, privmsgs));
+                t
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+
+    // The same, interleaved round by round, so that load from elsewhere on
+    // the machine hits every variant alike: medians and the ratio.
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: one
+    // round there, as a smoke test.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let rounds = std::env::var("STATE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if measuring { 7_usize } else { 1 });
+    if rounds == 0 {
+        return;
+    }
+    interleaved(
+        "mixed stream",
+        &s,
+        &s.raw,
+        &s.events,
+        rounds,
+        &rt,
+        &client,
+        &seen,
+    );
+    // The common traffic alone: the PRIVMSG lines of the same stream, fed to
+    // a tracker holding the starting membership.
+    let (raw, events): (Vec<String>, Vec<MessageBuf>) = s
+        .raw
+        .iter()
+        .zip(&s.events)
+        .filter(|(_, m)| m.is_command("PRIVMSG"))
+        .map(|(r, m)| (r.clone(), m.clone()))
+        .unzip();
+    interleaved(
+        "PRIVMSG only",
+        &s,
+        &raw,
+        &events,
+        rounds,
+        &rt,
+        &client,
+        &seen,
+    );
+}
+
+/// Times the variants round by round and prints the medians per line.
+#[allow(clippy::too_many_arguments)]
+fn interleaved(
+    label: &str,
+    s: &Stream,
+    raw: &[String],
+    events: &[MessageBuf],
+    rounds: usize,
+    rt: &tokio::runtime::Runtime,
+    client: &Client,
+    seen: &AtomicU64,
+) {
+    let privmsgs = events.iter().filter(|m| m.is_command("PRIVMSG")).count() as u64;
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        rt.block_on(ingest(raw, None, client, seen, privmsgs));
+        times[0].push(start.elapsed().as_secs_f64());
+        let mut t = prepared(s);
+        let start = Instant::now();
+        rt.block_on(ingest(raw, Some(&mut t), client, seen, privmsgs));
+        times[1].push(start.elapsed().as_secs_f64());
+        let mut t = prepared_with(s, false);
+        let start = Instant::now();
+        rt.block_on(ingest(raw, Some(&mut t), client, seen, privmsgs));
+        times[2].push(start.elapsed().as_secs_f64());
+        let mut t = prepared(s);
+        let start = Instant::now();
+        for m in events {
+            black_box(t.handle(black_box(m)));
+        }
+        times[3].push(start.elapsed().as_secs_f64());
+    }
+    let per_line: Vec<f64> = times
+        .iter_mut()
+        .map(|v| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2] / raw.len() as f64 * 1e9
+        })
+        .collect();
+    eprintln!(
+        "{label}: per line, median of {rounds} interleaved rounds over {} lines:\n  \
+         parse+dispatch            {:7.1} ns\n  \
+         parse+track+dispatch      {:7.1} ns  (x{:.2})\n  \
+         parse+track(off)+dispatch {:7.1} ns  (x{:.2})\n  \
+         track alone               {:7.1} ns",
+        raw.len(),
+        per_line[0],
+        per_line[1],
+        per_line[1] / per_line[0],
+        per_line[2],
+        per_line[2] / per_line[0],
+        per_line[3],
+    );
+}
+
+criterion_group!(benches, bench, per_line);
 criterion_main!(benches);

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use futures::FutureExt;
 use irc_proto::MessageBuf;
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use crate::backoff::{Backoff, SplitMix64};
@@ -65,20 +65,24 @@ pub struct Client {
 /// What every handle shares.
 pub(crate) struct Inner {
     pub(crate) config: Config,
-    /// Handlers by event name, in registration order.
-    handlers: RwLock<HashMap<EventName, Vec<ErasedHandler>>>,
+    /// Handlers by event name, in registration order (a shared slice, so
+    /// that dispatch takes a reference, not a copy).
+    handlers: RwLock<HashMap<EventName, Arc<[ErasedHandler]>>>,
     /// Pending `wait`s.
     waiters: Mutex<Vec<Waiter>>,
     /// The user's states, by type.
     states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     /// The nick we have (or ask for, before registration).
-    nick: Mutex<String>,
+    pub(crate) nick: Mutex<String>,
     /// The connection, while one is up.
     pub(crate) conn: Mutex<Option<Connection>>,
     /// Whether `run` is running.
     pub(crate) running: AtomicBool,
     /// Events to the dispatcher task, in arrival order.
     dispatch_tx: mpsc::UnboundedSender<Dispatch>,
+    /// One permit per server event between the read loop and the start of
+    /// its handlers: the bound of the dispatch backlog.
+    pub(crate) backlog: Arc<Semaphore>,
     /// The dispatcher's end, until the dispatcher task is started.
     dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<Dispatch>>>,
     /// What outlives one connection: channels and keys, capabilities,
@@ -90,6 +94,8 @@ pub(crate) struct Inner {
     pub(crate) stop_notify: Notify,
     /// Channel and user state, capabilities, batches, pending requests.
     pub(crate) tracker: crate::state::tracker::Shared,
+    /// What was read and dropped, over all connections.
+    pub(crate) counters: Arc<crate::stats::Counters>,
 }
 
 /// The live connection, as the handles see it.
@@ -108,8 +114,9 @@ struct Waiter {
 
 /// What the dispatcher task receives.
 pub(crate) enum Dispatch {
-    /// An event for the handlers and waiters.
-    Event(Event),
+    /// An event for the handlers and waiters, with its place in the
+    /// backlog (server events only), given back once its handlers started.
+    Event(Event, Option<OwnedSemaphorePermit>),
     /// Wait for the running handlers, then answer.
     Flush(oneshot::Sender<()>),
 }
@@ -144,6 +151,7 @@ impl Client {
         states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     ) -> Self {
         let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
+        let backlog = Arc::new(Semaphore::new(config.dispatch_backlog.max(1)));
         let nick = config.register.nick.clone();
         Self {
             inner: Arc::new(Inner {
@@ -157,10 +165,12 @@ impl Client {
                 conn: Mutex::new(None),
                 running: AtomicBool::new(false),
                 dispatch_tx,
+                backlog,
                 dispatch_rx: Mutex::new(Some(dispatch_rx)),
                 session: Mutex::new(Session::default()),
                 stop: AtomicBool::new(false),
                 stop_notify: Notify::new(),
+                counters: Arc::default(),
             }),
         }
     }
@@ -180,6 +190,14 @@ impl Client {
 
     pub(crate) fn set_nick(&self, nick: &str) {
         nick.clone_into(&mut lock(&self.inner.nick));
+    }
+
+    /// What the client has read and what it had to drop, over all its
+    /// connections: lines decoded, overlong lines, lines that do not parse,
+    /// lines that were not UTF-8. See [`crate::stats`].
+    #[must_use]
+    pub fn stats(&self) -> crate::Stats {
+        self.inner.counters.snapshot()
     }
 
     /// Whether a connection is up.
@@ -213,13 +231,14 @@ impl Client {
     {
         let name = event.into();
         let erased = handler::erase(handler, &name, self)?;
-        self.inner
+        let mut handlers = self
+            .inner
             .handlers
             .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(name)
-            .or_default()
-            .push(erased);
+            .unwrap_or_else(PoisonError::into_inner);
+        let slot = handlers.entry(name).or_insert_with(|| Arc::from([]));
+        // Registration is rare: rebuild the slice, dispatch only clones the Arc.
+        *slot = slot.iter().cloned().chain([erased]).collect();
         Ok(self)
     }
 
@@ -332,7 +351,7 @@ impl Client {
         self.ensure_dispatcher()?;
         self.inner
             .dispatch_tx
-            .send(Dispatch::Event(event.into()))
+            .send(Dispatch::Event(event.into(), None))
             .map_err(|_| Error::Closed)
     }
 
@@ -483,10 +502,25 @@ impl Client {
         }
     }
 
-    /// Hands an event to the dispatcher.
-    pub(crate) fn dispatch(&self, event: Event) {
+    /// Hands an event to the dispatcher, with its backlog permit when it
+    /// came from the server.
+    pub(crate) fn dispatch(&self, event: Event, permit: Option<OwnedSemaphorePermit>) {
         // The receiver lives as long as `Inner`, which `self` keeps alive.
-        let _ = self.inner.dispatch_tx.send(Dispatch::Event(event));
+        let _ = self.inner.dispatch_tx.send(Dispatch::Event(event, permit));
+    }
+
+    /// How many places of the dispatch backlog are taken: events from the
+    /// server waiting for their handlers to be started, plus the one the
+    /// read loop keeps for its next line while connected. Never more than
+    /// [`dispatch_backlog`](ClientBuilder::dispatch_backlog); the read
+    /// loop pauses while it is full.
+    #[must_use]
+    pub fn dispatch_backlog(&self) -> usize {
+        self.inner
+            .config
+            .dispatch_backlog
+            .max(1)
+            .saturating_sub(self.inner.backlog.available_permits())
     }
 
     /// Waits until every handler started so far has finished (or was
@@ -516,6 +550,9 @@ impl Client {
 
     fn resolve_waiters(&self, event: &Event) {
         let mut waiters = lock(&self.inner.waiters);
+        if waiters.is_empty() {
+            return;
+        }
         let mut i = 0;
         while i < waiters.len() {
             if waiters[i].names.iter().any(|n| n == event.name()) {
@@ -527,14 +564,13 @@ impl Client {
         }
     }
 
-    fn handlers_for(&self, name: &EventName) -> Vec<ErasedHandler> {
+    fn handlers_for(&self, name: &EventName) -> Option<Arc<[ErasedHandler]>> {
         self.inner
             .handlers
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)
             .cloned()
-            .unwrap_or_default()
     }
 }
 
@@ -561,10 +597,15 @@ fn is_fatal(e: &Error) -> bool {
     }
 }
 
+/// The most events the dispatcher takes from its channel at once.
+const DISPATCH_BATCH: usize = 64;
+
 /// The dispatcher: one task per client, fed in arrival order. It resolves
-/// waiters, then starts each matching handler as its own task once a permit
-/// of the semaphore is free. It holds the client weakly, so it ends when the
-/// last handle is dropped (the channel closes).
+/// waiters, then starts each matching handler once a permit of the
+/// semaphore is free: its first poll runs here, and only a handler that has
+/// to wait becomes a task of its own, holding the permit. It holds the
+/// client weakly, so it ends when the last handle is dropped (the channel
+/// closes).
 async fn dispatch_loop(
     weak: Weak<Inner>,
     mut rx: mpsc::UnboundedReceiver<Dispatch>,
@@ -573,56 +614,88 @@ async fn dispatch_loop(
 ) {
     let semaphore = Arc::new(Semaphore::new(permits));
     let mut tasks = JoinSet::new();
-    while let Some(item) = rx.recv().await {
+    // Several events per wake-up when they come fast.
+    let mut batch = Vec::with_capacity(DISPATCH_BATCH);
+    'recv: while rx.recv_many(&mut batch, DISPATCH_BATCH).await > 0 {
         // Reap finished handler tasks so the set does not grow.
         while tasks.try_join_next().is_some() {}
-        match item {
-            Dispatch::Event(event) => {
-                let Some(inner) = weak.upgrade() else { break };
-                let client = Client { inner };
-                tracing::trace!(event = %event.name(), "dispatch");
-                client.resolve_waiters(&event);
-                let handlers = client.handlers_for(event.name());
-                if handlers.is_empty() {
-                    continue;
-                }
-                let ctx = handler::context(client, event);
-                for h in handlers {
-                    match h(&ctx) {
-                        Ok(fut) => {
-                            let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else {
-                                break;
-                            };
-                            let name = ctx.event().name().clone();
-                            tasks.spawn(async move {
-                                let _permit = permit;
-                                if std::panic::AssertUnwindSafe(fut)
-                                    .catch_unwind()
-                                    .await
-                                    .is_err()
+        for item in batch.drain(..) {
+            match item {
+                Dispatch::Event(event, _backlog_permit) => {
+                    // `_backlog_permit` frees its place in the backlog at the
+                    // end of this arm, once the handlers have started.
+                    let Some(inner) = weak.upgrade() else {
+                        break 'recv;
+                    };
+                    let client = Client { inner };
+                    tracing::trace!(event = %event.name(), "dispatch");
+                    client.resolve_waiters(&event);
+                    let Some(handlers) = client.handlers_for(event.name()) else {
+                        continue;
+                    };
+                    let ctx = handler::context(client, event);
+                    for h in handlers.iter() {
+                        match h(&ctx) {
+                            Ok(mut fut) => {
+                                // A free slot is enough for the first poll:
+                                // only this loop takes slots, so it is still
+                                // free if the handler needs a task.
+                                if semaphore.available_permits() == 0
+                                    && semaphore.acquire().await.is_err()
                                 {
-                                    tracing::error!(event = %name, "handler panicked");
+                                    break;
                                 }
-                            });
+                                // The first poll runs here: a handler that does
+                                // not wait finishes without a task of its own.
+                                let first = std::future::poll_fn(|cx| {
+                                    Poll::Ready(std::panic::catch_unwind(
+                                        std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx)),
+                                    ))
+                                })
+                                .await;
+                                match first {
+                                    Ok(Poll::Ready(())) => continue,
+                                    Ok(Poll::Pending) => {}
+                                    Err(_) => {
+                                        tracing::error!(event = %ctx.event().name(), "handler panicked");
+                                        continue;
+                                    }
+                                }
+                                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await
+                                else {
+                                    break;
+                                };
+                                let name = ctx.event().name().clone();
+                                tasks.spawn(async move {
+                                    let _permit = permit;
+                                    if std::panic::AssertUnwindSafe(fut)
+                                        .catch_unwind()
+                                        .await
+                                        .is_err()
+                                    {
+                                        tracing::error!(event = %name, "handler panicked");
+                                    }
+                                });
+                            }
+                            Err(param) => tracing::debug!(
+                                event = %ctx.event().name(),
+                                param,
+                                "handler skipped: the event lacks a parameter"
+                            ),
                         }
-                        Err(param) => tracing::debug!(
-                            event = %ctx.event().name(),
-                            param,
-                            "handler skipped: the event lacks a parameter"
-                        ),
                     }
                 }
-            }
-            Dispatch::Flush(done) => {
-                let all = async { while tasks.join_next().await.is_some() {} };
-                if tokio::time::timeout(shutdown_timeout, all).await.is_err() {
-                    tracing::warn!(
-                        running = tasks.len(),
-                        "handlers still running at shutdown: cancelled"
-                    );
-                    tasks.shutdown().await;
+                Dispatch::Flush(done) => {
+                    let all = async { while tasks.join_next().await.is_some() {} };
+                    if tokio::time::timeout(shutdown_timeout, all).await.is_err() {
+                        tracing::warn!(
+                            running = tasks.len(),
+                            "handlers still running at shutdown: cancelled"
+                        );
+                        tasks.shutdown().await;
+                    }
+                    let _ = done.send(());
                 }
-                let _ = done.send(());
             }
         }
     }

@@ -10,17 +10,24 @@
 //! A line longer than [`IrcCodec::max_line_length`] is not an error: its bytes
 //! are discarded up to the next LF, the [`IrcCodec::discarded`] counter goes
 //! up, and decoding carries on with the line after it. Only I/O errors end the
-//! stream.
+//! stream. A line that is not UTF-8 is counted too ([`IrcCodec::not_utf8`]).
+//! When the stream ends in the middle of a line, that partial line is
+//! dropped and counted ([`IrcCodec::incomplete`]): cut anywhere, it cannot be
+//! trusted.
 //!
 //! Encoding packs an [`irc_proto::MessageBuf`] with its CRLF; a message that
 //! cannot be packed safely (CR, LF or NUL in a parameter, ...) is refused and
 //! nothing is written.
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
 use irc_proto::MessageBuf;
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::Error;
+use crate::stats::Counters;
 
 /// The default [`IrcCodec::max_line_length`]: the IRCv3 tag budget (8191
 /// bytes) plus the RFC 2812 body (510 bytes) and a little slack for servers
@@ -57,6 +64,12 @@ pub struct IrcCodec {
     decoded: u64,
     /// How many overlong lines were dropped.
     discarded: u64,
+    /// How many lines were read as CP1252.
+    not_utf8: u64,
+    /// How many lines the end of the stream cut off.
+    incomplete: u64,
+    /// The client's counters, also kept up to date when there is one.
+    counters: Option<Arc<Counters>>,
 }
 
 impl Default for IrcCodec {
@@ -76,7 +89,16 @@ impl IrcCodec {
             discarding: false,
             decoded: 0,
             discarded: 0,
+            not_utf8: 0,
+            incomplete: 0,
+            counters: None,
         }
+    }
+
+    /// Also counts into a client's counters.
+    pub(crate) fn with_counters(mut self, counters: Arc<Counters>) -> Self {
+        self.counters = Some(counters);
+        self
     }
 
     /// The longest line kept, in bytes, without its line ending.
@@ -97,6 +119,29 @@ impl IrcCodec {
         self.discarded
     }
 
+    /// How many of the decoded lines were not UTF-8 (and were read as
+    /// CP1252).
+    #[must_use]
+    pub const fn not_utf8(&self) -> u64 {
+        self.not_utf8
+    }
+
+    /// How many lines were cut off by the end of the stream (bytes after
+    /// the last LF when the peer closed): dropped, since a line cut
+    /// anywhere cannot be trusted.
+    #[must_use]
+    pub const fn incomplete(&self) -> u64 {
+        self.incomplete
+    }
+
+    /// Counts an overlong line.
+    fn count_overlong(&mut self) {
+        self.discarded += 1;
+        if let Some(c) = &self.counters {
+            c.overlong();
+        }
+    }
+
     /// Turns one line (without its LF) into text, or `None` for an empty or
     /// overlong line.
     fn finish_line(&mut self, mut line: &[u8]) -> Option<String> {
@@ -104,7 +149,7 @@ impl IrcCodec {
             line = rest;
         }
         if line.len() > self.max_line_length {
-            self.discarded += 1;
+            self.count_overlong();
             tracing::warn!(
                 len = line.len(),
                 max = self.max_line_length,
@@ -116,7 +161,18 @@ impl IrcCodec {
             return None;
         }
         self.decoded += 1;
-        Some(irc_proto::decode(line).into_owned())
+        let text = irc_proto::decode(line);
+        if let Some(c) = &self.counters {
+            c.decoded();
+        }
+        if let Cow::Owned(_) = text {
+            self.not_utf8 += 1;
+            if let Some(c) = &self.counters {
+                c.not_utf8();
+            }
+            tracing::debug!(len = line.len(), "read a line that is not UTF-8 as CP1252");
+        }
+        Some(text.into_owned())
     }
 }
 
@@ -151,8 +207,12 @@ impl Decoder for IrcCodec {
                 None if buf.len() >= self.max_line_length.saturating_add(2) => {
                     // No LF within the longest possible kept line: this line
                     // is too long. Count it once and skip it.
-                    self.discarded += 1;
-                    tracing::warn!(max = self.max_line_length, "discarding an overlong line");
+                    self.count_overlong();
+                    tracing::warn!(
+                        len_at_least = window,
+                        max = self.max_line_length,
+                        "discarding an overlong line"
+                    );
                     self.discarding = true;
                     self.next_index = 0;
                     buf.advance(window);
@@ -169,15 +229,26 @@ impl Decoder for IrcCodec {
         if let Some(line) = self.decode(buf)? {
             return Ok(Some(line));
         }
-        // The peer closed after a last line without LF.
+        // The peer closed in the middle of a line: what arrived of it may be
+        // cut anywhere (a command, a nick, a mask), so it is not handed on.
         self.next_index = 0;
         if self.discarding {
             self.discarding = false;
             buf.clear();
             return Ok(None);
         }
-        let rest = buf.split();
-        Ok(self.finish_line(&rest))
+        if !buf.is_empty() && buf[..] != *b"\r" {
+            self.incomplete += 1;
+            if let Some(c) = &self.counters {
+                c.incomplete();
+            }
+            tracing::warn!(
+                len = buf.len(),
+                "dropped a line cut off by the end of the stream"
+            );
+        }
+        buf.clear();
+        Ok(None)
     }
 }
 
@@ -243,9 +314,18 @@ mod tests {
     }
 
     #[test]
-    fn last_line_without_lf_is_kept_at_eof() {
-        let (out, _) = lines(b"A\r\nB", 512);
-        assert_eq!(out, ["A", "B"]);
+    fn a_line_cut_off_at_eof_is_dropped_and_counted() {
+        let mut codec = IrcCodec::new(512);
+        let out = decode_chunks(&mut codec, &[b"A\r\nPRIVMSG #c :!ban *!*@", b"ho"]);
+        assert_eq!(out, ["A"]);
+        assert_eq!((codec.decoded(), codec.incomplete()), (1, 1));
+        // A lone CR (the CRLF cut in two) is no line.
+        let mut codec = IrcCodec::new(512);
+        assert_eq!(decode_chunks(&mut codec, &[b"A\r"]), Vec::<String>::new());
+        assert_eq!(codec.incomplete(), 1);
+        let mut codec = IrcCodec::new(512);
+        assert_eq!(decode_chunks(&mut codec, &[b"A\r\n\r"]), ["A"]);
+        assert_eq!(codec.incomplete(), 0);
     }
 
     #[test]
@@ -290,13 +370,15 @@ mod tests {
             format!("@t=x :n!u@h PRIVMSG #c :h\u{e9}llo\r\n\nPING :x\n{long}\r\ncaf\u{e9}\r\nEND");
         let input = input.as_bytes();
         let expected = lines(input, 32);
-        assert_eq!(expected.0.len(), 4);
+        // The last line, cut off by the end of the stream, is dropped.
+        assert_eq!(expected.0.len(), 3);
         assert_eq!(expected.1, 1);
         for i in 0..=input.len() {
             let mut codec = IrcCodec::new(32);
             let out = decode_chunks(&mut codec, &[&input[..i], &input[i..]]);
             assert_eq!(out, expected.0, "split at {i}");
             assert_eq!(codec.discarded(), 1, "split at {i}");
+            assert_eq!(codec.incomplete(), 1, "split at {i}");
         }
         // And one byte at a time.
         let chunks: Vec<&[u8]> = input.chunks(1).collect();

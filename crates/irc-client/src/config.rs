@@ -25,6 +25,10 @@ pub const DEFAULT_CAPABILITIES: &[&str] = crate::state::caps::DEFAULT_CAPABILITI
 /// How many handlers run at the same time by default.
 pub const DEFAULT_MAX_CONCURRENT_HANDLERS: usize = 64;
 
+/// How many events from the server may wait for their handlers by default
+/// before the client stops reading: see [`ClientBuilder::dispatch_backlog`].
+pub const DEFAULT_DISPATCH_BACKLOG: usize = 1024;
+
 /// How the client reaches the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -54,6 +58,10 @@ pub struct Config {
     pub max_line_length: usize,
     /// How many handlers may run at once.
     pub max_concurrent_handlers: usize,
+    /// How many events from the server may wait for their handlers to be
+    /// started before reading pauses (see
+    /// [`ClientBuilder::dispatch_backlog`]).
+    pub dispatch_backlog: usize,
     /// How long connecting may take.
     pub connect_timeout: Duration,
     /// How long to wait for a reply to `CAP LS` before registering without
@@ -89,6 +97,9 @@ pub struct Config {
     /// Where persistent client state (STS policies) is kept; `None`: in
     /// memory only.
     pub state_dir: Option<PathBuf>,
+    /// Whether channel members and users are tracked (see
+    /// [`ClientBuilder::track_state`]).
+    pub track_state: bool,
 }
 
 /// Builds a [`Client`]. Every setting has a default; only the server and the
@@ -103,6 +114,7 @@ pub struct Config {
 /// | [`auto_register`](Self::auto_register) | on |
 /// | [`max_line_length`](Self::max_line_length) | [`DEFAULT_MAX_LINE_LENGTH`] (8703 bytes) |
 /// | [`max_concurrent_handlers`](Self::max_concurrent_handlers) | [`DEFAULT_MAX_CONCURRENT_HANDLERS`] (64) |
+/// | [`dispatch_backlog`](Self::dispatch_backlog) | [`DEFAULT_DISPATCH_BACKLOG`] (1024 events) |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s |
 /// | [`cap_timeout`](Self::cap_timeout) | 5 s |
 /// | [`quit_timeout`](Self::quit_timeout) | 3 s |
@@ -121,6 +133,7 @@ pub struct Config {
 /// | [`sasl_timeout`](Self::sasl_timeout) | 20 s |
 /// | [`sts`](Self::sts) | on |
 /// | [`state_dir`](Self::state_dir) | none (STS policies in memory) |
+/// | [`track_state`](Self::track_state) | on |
 ///
 /// ```
 /// use std::time::Duration;
@@ -162,6 +175,7 @@ impl ClientBuilder {
                 auto_register: true,
                 max_line_length: DEFAULT_MAX_LINE_LENGTH,
                 max_concurrent_handlers: DEFAULT_MAX_CONCURRENT_HANDLERS,
+                dispatch_backlog: DEFAULT_DISPATCH_BACKLOG,
                 connect_timeout: Duration::from_secs(10),
                 cap_timeout: Duration::from_secs(5),
                 quit_timeout: Duration::from_secs(3),
@@ -178,6 +192,7 @@ impl ClientBuilder {
                 sasl_timeout: Duration::from_secs(20),
                 sts: true,
                 state_dir: None,
+                track_state: true,
             },
             states: HashMap::new(),
         }
@@ -245,6 +260,29 @@ impl ClientBuilder {
     /// How many handlers may run at once (at least 1).
     pub fn max_concurrent_handlers(mut self, max: usize) -> Self {
         self.config.max_concurrent_handlers = max.max(1);
+        self
+    }
+
+    /// How many events from the server may wait for their handlers to be
+    /// started (at least 1; default [`DEFAULT_DISPATCH_BACKLOG`]).
+    ///
+    /// The read loop hands each event to the dispatcher and goes on reading;
+    /// the dispatcher starts handlers as
+    /// [`max_concurrent_handlers`](Self::max_concurrent_handlers) allows.
+    /// When every handler slot is taken and this many events are waiting,
+    /// the read loop stops reading until one is started: TCP flow control
+    /// then slows the server down, and memory stays bounded however fast
+    /// lines come. One slow handler never does this (handlers run
+    /// concurrently); only a sustained overload does. While reading is
+    /// paused, a `PING` from the server waits in the socket with the other
+    /// lines: it is answered once the backlog has room for one event, and
+    /// the keepalive's silence clock restarts when reading resumes.
+    /// Handlers that never finish, once they hold every slot and the
+    /// backlog is full, stop the reading for good: hand long work to a task
+    /// of its own. Events from [`Client::trigger`](crate::Client::trigger)
+    /// and the local events are not counted.
+    pub fn dispatch_backlog(mut self, max: usize) -> Self {
+        self.config.dispatch_backlog = max.max(1);
         self
     }
 
@@ -368,6 +406,29 @@ impl ClientBuilder {
     /// A directory for persistent client state (STS policies).
     pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.config.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether the client follows channel members and users (on by
+    /// default; see [`crate::state::tracker`]).
+    ///
+    /// Off, it keeps only what costs nothing per message: the channels we
+    /// are in with their topic and modes, `ISUPPORT`, capabilities and
+    /// batches. [`Client::channel`] then gives channels without members,
+    /// [`Client::user`] and [`Client::member_modes`] give `None` (so
+    /// handlers asking for [`UserState`](crate::extract::UserState) are
+    /// skipped), and no `WHO` is sent after joining. Memory then no longer
+    /// grows with the members of the channels; the time per line is that of
+    /// parsing and dispatching alone.
+    ///
+    /// ```
+    /// let client = irc_client::Client::builder("127.0.0.1", 6667, "bot")
+    ///     .track_state(false)
+    ///     .build();
+    /// assert!(!client.tracker_options().members);
+    /// ```
+    pub const fn track_state(mut self, on: bool) -> Self {
+        self.config.track_state = on;
         self
     }
 

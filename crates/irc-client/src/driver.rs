@@ -2,12 +2,17 @@
 //! keepalive, dispatch; and a writer task draining the flood-controlled
 //! queue.
 //!
-//! One `run` owns one connection. The read loop never waits for handlers:
-//! it hands each event to the dispatcher (an unbounded channel, in arrival
-//! order) and goes back to reading. Outgoing lines from any handle go into
-//! [`Outgoing`], a bounded queue under flood control
-//! ([`crate::flood::FloodControl`]); the writer task alone writes to the
-//! socket, taking lines as the buckets allow. `PONG`, keepalive `PING`,
+//! One `run` owns one connection. The read loop does not wait for handlers:
+//! it hands each event to the dispatcher (a channel, in arrival order) and
+//! goes back to reading, unless the dispatch backlog is full: each server
+//! event holds one permit of a semaphore of `dispatch_backlog` permits until
+//! its handlers have started, and without a free permit the loop stops
+//! reading until one comes back (`quit` and the registration timeouts
+//! still run; the keepalive, which cannot see the server while reading is
+//! paused, restarts its silence clock when reading resumes). Outgoing
+//! lines from any handle go into [`Outgoing`], a bounded queue under flood
+//! control ([`crate::flood::FloodControl`]); the writer task alone writes
+//! to the socket, taking lines as the buckets allow. `PONG`, keepalive `PING`,
 //! registration lines and `QUIT` take the priority lanes. When the
 //! connection ends, the writer writes what may go at once and stops,
 //! `CLIENT_DISCONNECT` is dispatched, and `run` waits for the handlers.
@@ -22,7 +27,7 @@ use futures::StreamExt;
 use irc_proto::MessageBuf;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
@@ -119,15 +124,24 @@ impl Outgoing {
 /// A channel or nick folded for comparison (ASCII and the RFC 1459
 /// brackets; close enough for flood buckets and the rejoin list).
 fn fold(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            '[' => '{',
-            ']' => '}',
-            '\\' => '|',
-            '~' => '^',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+    name.chars().map(fold_char).collect()
+}
+
+/// One character of [`fold`].
+const fn fold_char(c: char) -> char {
+    match c {
+        '[' => '{',
+        ']' => '}',
+        '\\' => '|',
+        '~' => '^',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
+/// Whether two names are the same once folded, without building strings.
+fn same_name(a: &str, b: &str) -> bool {
+    // Folding keeps every character's length in bytes.
+    a.len() == b.len() && a.chars().map(fold_char).eq(b.chars().map(fold_char))
 }
 
 /// What outlives one connection.
@@ -288,6 +302,11 @@ async fn connect_tcp(host: &str, port: u16, source: Option<IpAddr>) -> std::io::
     }))
 }
 
+/// Waits for room in the dispatch backlog (`None` once the client is gone).
+async fn backlog_room(backlog: &Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
+    Arc::clone(backlog).acquire_owned().await.ok()
+}
+
 /// A `sleep_until` for an optional deadline (never, when `None`).
 async fn sleep_opt(at: Option<Instant>) {
     match at {
@@ -317,14 +336,16 @@ async fn run_connection(
     });
     let writer = tokio::spawn(write_loop(write, Arc::clone(&out)));
 
-    let mut lines = FramedRead::new(read, IrcCodec::new(config.max_line_length));
+    let codec =
+        IrcCodec::new(config.max_line_length).with_counters(Arc::clone(&client.inner.counters));
+    let mut lines = FramedRead::new(read, codec);
     let mut register = config.auto_register.then(|| new_register(client, &config));
     if let Some(reg) = &register {
         client.set_nick(reg.nick());
     }
     match register.as_mut() {
         Some(reg) => send_all(client, reg.start()),
-        None => client.dispatch(Event::local(CLIENT_CONNECT)),
+        None => client.dispatch(Event::local(CLIENT_CONNECT), None),
     }
 
     let mut keepalive = Keepalive::new(config.keepalive, Instant::now().into_std());
@@ -341,18 +362,45 @@ async fn run_connection(
         sts_checked: !config.sts,
     };
 
+    // One keepalive timer for the connection: moved only when it fired or
+    // when the deadline came earlier, not re-armed for every line (a line
+    // moves the deadline later; a timer that fires early finds nothing due
+    // and is set again).
+    let keepalive_timer = tokio::time::sleep_until(Instant::now());
+    tokio::pin!(keepalive_timer);
+    let mut keepalive_armed: Option<Instant> = None;
+    // A place in the dispatch backlog for the next line's event; `None`
+    // while the backlog is full (reading pauses until there is room).
+    let backlog = Arc::clone(&client.inner.backlog);
+    let mut permit = None;
+
     let result = loop {
         let waits_for_cap = register.as_ref().is_some_and(Register::waits_for_cap);
         let waits_for_sasl = register.as_ref().is_some_and(Register::waits_for_sasl);
         if waits_for_sasl && sasl_deadline.is_none() {
             sasl_deadline = Some(Instant::now() + config.sasl_timeout);
         }
-        let keepalive_at = keepalive.poll_at().map(Instant::from_std);
+        if permit.is_none() {
+            permit = Arc::clone(&backlog).try_acquire_owned().ok();
+        }
+        let paused = permit.is_none();
+        // While reading is paused the server's silence cannot be seen.
+        let keepalive_at = if paused {
+            None
+        } else {
+            keepalive.poll_at().map(Instant::from_std)
+        };
+        if let Some(at) = keepalive_at
+            && keepalive_armed.is_none_or(|armed| at < armed)
+        {
+            keepalive_timer.as_mut().reset(at);
+            keepalive_armed = Some(at);
+        }
         tokio::select! {
-            line = lines.next() => match line {
+            line = lines.next(), if !paused => match line {
                 Some(Ok(line)) => {
                     keepalive.received(Instant::now().into_std());
-                    match handle_line(&mut ctx, &mut register, &line) {
+                    match handle_line(&mut ctx, &mut register, &line, &mut permit) {
                         Ok(None) => {}
                         Ok(Some(port)) => break Ok(Ended::StsUpgrade { port }),
                         Err(e) => break Err(e),
@@ -372,7 +420,12 @@ async fn run_connection(
                     };
                 }
             },
-            () = tokio::time::sleep_until(cap_deadline), if waits_for_cap => {
+            room = backlog_room(&backlog), if paused => {
+                permit = room;
+                // The silence clock restarts when reading resumes.
+                keepalive.received(Instant::now().into_std());
+            }
+            () = sleep_opt(Some(cap_deadline)), if waits_for_cap => {
                 if let Some(reg) = register.as_mut() {
                     send_all(client, reg.cap_timeout());
                 }
@@ -387,7 +440,8 @@ async fn run_connection(
                     }
                 }
             }
-            () = sleep_opt(keepalive_at) => {
+            () = keepalive_timer.as_mut(), if keepalive_at.is_some() && keepalive_armed.is_some() => {
+                keepalive_armed = None;
                 match keepalive.poll(Instant::now().into_std()) {
                     KeepaliveAction::Ping => {
                         tracing::debug!(pings = keepalive.pings_sent(), "server silent: PING");
@@ -425,7 +479,8 @@ async fn run_connection(
         Ok(Ok(Ok(()))) => {}
     }
     drop(lines);
-    client.dispatch(Event::local(CLIENT_DISCONNECT));
+    drop(permit);
+    client.dispatch(Event::local(CLIENT_DISCONNECT), None);
     client.flush().await;
     result
 }
@@ -547,15 +602,21 @@ fn handle_line(
     ctx: &mut LineCtx<'_>,
     register: &mut Option<Register>,
     line: &str,
+    permit: &mut Option<OwnedSemaphorePermit>,
 ) -> Result<Option<u16>, Error> {
     let client = ctx.client;
     let msg = match MessageBuf::parse(line) {
         Ok(m) => m,
         Err(e) => {
-            tracing::debug!(error = %e, line, "skipped a line that does not parse");
+            // Counted and logged, never with the bytes above debug: a
+            // server's garbage should not land in logs verbatim.
+            client.inner.counters.unparsable();
+            tracing::warn!(len = line.len(), error = %e.kind, "dropped a line that does not parse");
+            tracing::debug!(line, "the line that does not parse");
             return Ok(None);
         }
     };
+    client.inner.counters.message();
     tracing::trace!(line, "recv");
     if msg.is_command("PING") {
         let pong = MessageBuf::new("PONG").with_params(msg.params.iter().cloned());
@@ -592,7 +653,7 @@ fn handle_line(
                     client,
                     vec![MessageBuf::new("QUIT").with_param("registration failed")],
                 );
-                client.dispatch(Event::from_message(msg));
+                client.dispatch(Event::from_message(msg), permit.take());
                 return Err(Error::Registration(e));
             }
             Progress::Pending => {}
@@ -608,20 +669,33 @@ fn handle_line(
         }
         tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
-    client.dispatch(Event::from_message(msg));
+    client.dispatch(Event::from_message(msg), permit.take());
     if connected {
-        client.dispatch(Event::local(CLIENT_CONNECT));
+        client.dispatch(Event::local(CLIENT_CONNECT), None);
     }
     Ok(None)
 }
 
 /// Follows our own nick, channels and capabilities.
 fn track_self(client: &Client, msg: &MessageBuf) {
-    let me = client.nick();
-    let is_me = |n: &str| fold(n) == fold(&me);
-    let from_me = msg.source().is_some_and(|s| is_me(s.nick()));
+    // Most lines are none of these: they cost a few comparisons, no lock
+    // and no allocation.
+    let Some(verb) = ["NICK", "JOIN", "PART", "KICK", "CAP"]
+        .into_iter()
+        .find(|v| msg.command.eq_ignore_ascii_case(v))
+    else {
+        return;
+    };
     let param = |i: usize| msg.params.get(i).map(String::as_str);
-    match msg.command.to_ascii_uppercase().as_str() {
+    let (from_me, kicks_me) = {
+        let me = lock(&client.inner.nick);
+        let is_me = |n: &str| same_name(n, &me);
+        (
+            msg.source().is_some_and(|s| is_me(s.nick())),
+            verb == "KICK" && param(1).is_some_and(is_me),
+        )
+    };
+    match verb {
         "NICK" if from_me => {
             if let Some(new) = param(0) {
                 client.set_nick(new);
@@ -640,7 +714,7 @@ fn track_self(client: &Client, msg: &MessageBuf) {
                 }
             }
         }
-        "KICK" if param(1).is_some_and(is_me) => {
+        "KICK" if kicks_me => {
             if let Some(chan) = param(0) {
                 lock(&client.inner.session).parted(chan);
             }

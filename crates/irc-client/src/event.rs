@@ -9,7 +9,7 @@
 //! `"rpl_endofmotd"` and `"376"` name the same event.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use irc_proto::MessageBuf;
 
@@ -42,7 +42,11 @@ impl EventName {
     /// code.
     #[must_use]
     pub fn new(name: &str) -> Self {
-        let upper = name.trim().to_ascii_uppercase();
+        let name = name.trim();
+        if let Some(shared) = common_name(name) {
+            return shared;
+        }
+        let upper = name.to_ascii_uppercase();
         match irc_proto::Numeric::from_name(&upper) {
             Some(numeric) => Self(Arc::from(numeric.as_str())),
             None => Self(Arc::from(upper)),
@@ -81,6 +85,68 @@ impl EventName {
         self.numeric()
             .and_then(irc_proto::Numeric::from_code)
             .and_then(irc_proto::Numeric::name)
+    }
+}
+
+/// The verbs servers send most, named once and shared, so that naming the
+/// event of a line from the server allocates nothing.
+const COMMON_VERBS: &[&str] = &[
+    "PRIVMSG",
+    "NOTICE",
+    "JOIN",
+    "PART",
+    "QUIT",
+    "NICK",
+    "MODE",
+    "KICK",
+    "TOPIC",
+    "PING",
+    "PONG",
+    "CAP",
+    "AUTHENTICATE",
+    "ERROR",
+    "INVITE",
+    "TAGMSG",
+    "AWAY",
+    "ACCOUNT",
+    "CHGHOST",
+    "SETNAME",
+    "BATCH",
+    "WALLOPS",
+    "KILL",
+    "FAIL",
+    "WARN",
+    "NOTE",
+];
+
+/// The shared name of a common verb (any case) or of a three-digit
+/// numeric.
+fn common_name(name: &str) -> Option<EventName> {
+    static VERBS: OnceLock<Vec<EventName>> = OnceLock::new();
+    static NUMERICS: OnceLock<Vec<EventName>> = OnceLock::new();
+    match name.as_bytes() {
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => {
+            let code =
+                usize::from(a - b'0') * 100 + usize::from(b - b'0') * 10 + usize::from(c - b'0');
+            NUMERICS
+                .get_or_init(|| {
+                    (0..1000)
+                        .map(|n| EventName(Arc::from(format!("{n:03}"))))
+                        .collect()
+                })
+                .get(code)
+                .cloned()
+        }
+        _ => VERBS
+            .get_or_init(|| {
+                COMMON_VERBS
+                    .iter()
+                    .map(|v| EventName(Arc::from(*v)))
+                    .collect()
+            })
+            .iter()
+            .find(|v| v.0.eq_ignore_ascii_case(name))
+            .cloned(),
     }
 }
 
@@ -415,6 +481,20 @@ mod tests {
         assert_eq!(EventName::new("SOMETHING_NEW").as_str(), "SOMETHING_NEW");
         assert_eq!(EventName::new("376").to_string(), "376 (RPL_ENDOFMOTD)");
         assert!(EventName::new("client_connect").is_local());
+    }
+
+    #[test]
+    fn shared_names_match_the_normalised_ones() {
+        for v in COMMON_VERBS {
+            let lower = v.to_ascii_lowercase();
+            assert_eq!(EventName::new(&lower).as_str(), *v);
+            assert_eq!(irc_proto::Numeric::from_name(v), None, "{v}");
+        }
+        assert_eq!(EventName::new("Privmsg").as_str(), "PRIVMSG");
+        assert_eq!(EventName::new("000").as_str(), "000");
+        assert_eq!(EventName::new("999").as_str(), "999");
+        assert_eq!(EventName::new("353"), EventName::from(353));
+        assert_eq!(EventName::new("PRIVMSGX").as_str(), "PRIVMSGX");
     }
 
     #[test]

@@ -58,9 +58,19 @@
 //!
 //! Handlers run concurrently (at most
 //! [`max_concurrent_handlers`](ClientBuilder::max_concurrent_handlers) at
-//! once), are started in the order events arrive, never hold up the reading
-//! of the connection, and a handler that panics is logged while the
-//! connection lives on.
+//! once), are started in the order events arrive, and a handler that panics
+//! is logged while the connection lives on. A handler's first poll runs on
+//! the dispatcher; one that has to wait continues as a task of its own.
+//!
+//! A slow handler never stalls the reading of the connection: the others
+//! keep being started around it. Only a sustained overload does: when every
+//! handler slot is taken and
+//! [`dispatch_backlog`](ClientBuilder::dispatch_backlog) events (1024 by
+//! default) wait to be started, the client stops reading until one is, so
+//! TCP flow control slows the server down and memory stays bounded however
+//! fast lines come. `PING` is answered by the client before dispatch, so in
+//! that state a `PING` waits only as long as the backlog takes to make room
+//! for one event; [`Client::dispatch_backlog`] says how full it is.
 //!
 //! # The connection
 //!
@@ -71,7 +81,9 @@
 //! [`Client::run_once`] runs a single connection and says why it
 //! ([`Ended`]) ended. Lines are framed by [`codec::IrcCodec`]: an overlong
 //! line is dropped and counted, a line in a legacy encoding is read as
-//! CP1252. Outgoing lines pass flood control ([`flood`]) in a bounded queue:
+//! CP1252, a line that does not parse and a line cut off by the end of the
+//! connection are dropped and counted; [`Client::stats`] reads the counters
+//! ([`Stats`]), and bad input never ends a connection. Outgoing lines pass flood control ([`flood`]) in a bounded queue:
 //! [`Client::send`] fails with [`Error::QueueFull`] when it is full,
 //! [`Client::send_wait`] waits. Logging goes through `tracing`.
 //!
@@ -89,6 +101,7 @@
 //! | reconnect attempts | unlimited | [`ClientBuilder::max_reconnect_attempts`] |
 //! | rejoin after reconnect | on, with the keys given in our `JOIN`s | [`ClientBuilder::rejoin`] |
 //! | flood control | burst 4, then 1 line/s per target; long lines wait up to 2 s; all targets 8 then 2/s | [`flood`] |
+//! | dispatch backlog | 1024 events waiting for their handlers, then reading pauses | [`ClientBuilder::dispatch_backlog`] |
 //! | outgoing queue | 1024 lines (`PONG`, registration, `QUIT` exempt and first) | [`flood::FloodConfig::queue_capacity`] |
 //! | TLS | off; when on: verified against Mozilla's roots (webpki-roots), TLS 1.2+, SNI | [`tls`] |
 //! | SASL | off; mechanisms EXTERNAL, SCRAM-SHA-256, ECDSA-NIST256P-CHALLENGE, PLAIN | [`ClientBuilder::sasl`] |
@@ -96,6 +109,7 @@
 //! | SASL timeout | 20 s, then `AUTHENTICATE *` | [`ClientBuilder::sasl_timeout`] |
 //! | STS | followed; policies in memory unless a state directory is set | [`sts`] |
 //! | quit timeout | 3 s for the server to close after `QUIT` | [`ClientBuilder::quit_timeout`] |
+//! | channel and user state | tracked (members, users, topics, modes) | [`ClientBuilder::track_state`] |
 
 #![forbid(unsafe_code)]
 
@@ -112,6 +126,7 @@ pub mod handler;
 pub mod requests;
 pub mod sasl;
 pub mod state;
+pub mod stats;
 pub mod sts;
 pub mod tls;
 
@@ -121,3 +136,4 @@ pub use error::{Availability, Error, Missing, RegisterError, RegistrationError};
 pub use event::{CLIENT_CONNECT, CLIENT_DISCONNECT, Event, EventName, Field, Schema};
 pub use handler::extract;
 pub use handler::{Handler, HandlerOutput};
+pub use stats::Stats;

@@ -385,6 +385,254 @@ async fn run_once_reports_why_the_connection_ended() {
     assert_eq!(ended.expect("ok"), Ended::ServerClosed);
 }
 
+// ---------------------------------------------------------------- bad input
+
+/// A `tracing` writer into a shared buffer, to read what was logged.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuf {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned()
+    }
+}
+
+/// Captures `warn` and above on this thread (the tests run on a
+/// current-thread runtime, so the client's tasks log here too).
+fn capture_warnings() -> (LogBuf, tracing::subscriber::DefaultGuard) {
+    let buf = LogBuf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
+}
+
+/// The texts of the PRIVMSGs the client's handler saw.
+fn privmsgs(client: &Client) -> mpsc::UnboundedReceiver<String> {
+    use irc_client::extract::Text;
+    let (tx, rx) = mpsc::unbounded_channel();
+    client
+        .on("PRIVMSG", move |Text(text): Text| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(text);
+            }
+        })
+        .expect("on");
+    rx
+}
+
+impl Peer {
+    /// Writes raw bytes, flushed.
+    async fn raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write");
+        self.writer.flush().await.expect("flush");
+    }
+
+    /// Writes `bytes` one byte per write, flushed, with a pause now and then
+    /// so that the client gets them in many reads.
+    async fn trickle(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().enumerate() {
+            self.raw(std::slice::from_ref(b)).await;
+            if i % 4 == 3 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
+}
+
+/// Accepts with Nagle off, so that each small write leaves as its own
+/// segment.
+async fn accept_nodelay(l: &TcpListener) -> Peer {
+    let (s, _) = timeout(STEP, l.accept())
+        .await
+        .expect("no connection")
+        .expect("accept");
+    s.set_nodelay(true).expect("nodelay");
+    Peer::new(s, STEP)
+}
+
+#[tokio::test]
+async fn bad_input_is_dropped_counted_and_logged_and_the_connection_lives_on() {
+    let (log, _guard) = capture_warnings();
+    let (l, port) = listener().await;
+    let client = builder(port).build();
+    let mut texts = privmsgs(&client);
+    let run = spawn_once(&client);
+    let mut peer = accept_nodelay(&l).await;
+    peer.register_with("", "bot").await;
+    timeout(STEP, client.wait("RPL_WELCOME"))
+        .await
+        .expect("001")
+        .expect("wait");
+    let before = client.stats();
+    assert_eq!(before.dropped(), 0);
+
+    // After each kind of garbage, a normal PRIVMSG still reaches the handler.
+    let mut n = 0;
+    macro_rules! still_alive {
+        () => {{
+            n += 1;
+            peer.send(&format!(":a!b@c PRIVMSG bot :alive {n}")).await;
+            assert_eq!(next(&mut texts, STEP).await, format!("alive {n}"));
+        }};
+    }
+
+    // Overlong: just over the default limit (8703 bytes), and 100 000 bytes
+    // in 1000-byte writes (the codec skips it across many reads).
+    let over = format!(":a!b@c PRIVMSG bot :{}\r\n", "x".repeat(8_700));
+    peer.raw(over.as_bytes()).await;
+    still_alive!();
+    let huge = "y".repeat(100_000);
+    for chunk in huge.as_bytes().chunks(1000) {
+        peer.raw(chunk).await;
+    }
+    peer.raw(b"\r\n").await;
+    still_alive!();
+    assert_eq!(client.stats().lines_overlong, 2);
+
+    // Invalid UTF-8: read as CP1252, delivered.
+    peer.raw(b":a!b@c PRIVMSG bot :caf\xe9 \x80\xff\r\n").await;
+    assert_eq!(next(&mut texts, STEP).await, "caf\u{e9} \u{20ac}\u{ff}");
+    assert_eq!(client.stats().lines_not_utf8, 1);
+
+    // NUL bytes: inside a parameter the line still parses (and is
+    // delivered as it is); as the command, it is no IRC.
+    peer.raw(b":a!b@c PRIVMSG bot :nul\0here\r\n").await;
+    assert_eq!(next(&mut texts, STEP).await, "nul\0here");
+    let garbage: [&[u8]; 9] = [
+        b"\0\0\0\r\n",
+        // Binary noise: every byte but LF (and a CR only right before it).
+        &(0_u8..=255)
+            .filter(|b| *b != b'\n' && *b != b'\r')
+            .chain(*b"\r\n")
+            .collect::<Vec<u8>>(),
+        b"      \r\n",
+        b":\r\n",
+        b"@\r\n",
+        b"@secret=tagonly;k2=v2 \r\n",
+        b"@secret=tagonly :src.example\r\n",
+        b": PRIVMSG bot :empty source\r\n",
+        b"\x01\x02\x03 PRIVMSG bot :control bytes as command\r\n",
+    ];
+    for line in garbage {
+        peer.raw(line).await;
+        still_alive!();
+    }
+    let stats = client.stats();
+    assert_eq!(stats.lines_unparsable, 9, "{stats:?}");
+
+    // A valid line in one-byte writes, and bare LF mixed with CRLF.
+    peer.trickle(b":a!b@c PRIVMSG bot :slowly, one byte at a time\r\n")
+        .await;
+    assert_eq!(next(&mut texts, STEP).await, "slowly, one byte at a time");
+    peer.raw(
+        b":a!b@c PRIVMSG bot :lf\n:a!b@c PRIVMSG bot :crlf\r\n\n\r\n:a!b@c PRIVMSG bot :lf again\n",
+    )
+    .await;
+    for want in ["lf", "crlf", "lf again"] {
+        assert_eq!(next(&mut texts, STEP).await, want);
+    }
+    still_alive!();
+
+    let stats = client.stats();
+    assert_eq!(
+        (
+            stats.lines_overlong,
+            stats.lines_unparsable,
+            stats.lines_not_utf8,
+            stats.lines_incomplete
+        ),
+        // Not UTF-8: the CP1252 line and the binary noise.
+        (2, 9, 2, 0)
+    );
+    // Every line decoded either parsed or was counted as unparsable.
+    assert_eq!(
+        stats.lines_decoded - before.lines_decoded,
+        stats.messages - before.messages + 9
+    );
+    // The handler saw 2 + 9 + 1 `alive` lines, the CP1252 and NUL lines,
+    // the trickled one and the three LF/CRLF ones.
+    assert_eq!(stats.messages - before.messages, 12 + 2 + 1 + 3);
+    assert!(
+        texts.try_recv().is_err(),
+        "nothing else reached the handler"
+    );
+
+    // Logged at warn with the length, not the bytes.
+    let text = log.text();
+    assert_eq!(
+        text.matches("dropped a line that does not parse").count(),
+        9,
+        "{text}"
+    );
+    assert!(text.contains("len=6 "), "{text}");
+    assert!(
+        text.contains("discarded an overlong line") || text.contains("discarding an overlong line"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("tagonly"),
+        "raw bytes logged at warn: {text}"
+    );
+    assert!(!text.contains("xxxx"), "raw bytes logged at warn");
+
+    client.quit("done").expect("quit");
+    peer.expect("QUIT done").await;
+    drop(peer);
+    let ended = timeout(STEP, run).await.expect("ended").expect("join");
+    assert_eq!(ended.expect("ok"), Ended::Quit);
+}
+
+#[tokio::test]
+async fn a_server_closing_mid_line_ends_the_connection_cleanly() {
+    let (l, port) = listener().await;
+    let client = builder(port).build();
+    let mut texts = privmsgs(&client);
+    let mut disconnects = count(&client, "CLIENT_DISCONNECT");
+    let run = spawn_once(&client);
+    let mut peer = accept_nodelay(&l).await;
+    peer.register_with("", "bot").await;
+    // A whole line in one-byte writes arrives whole.
+    peer.trickle(b":a!b@c PRIVMSG bot :first, byte by byte\r\n")
+        .await;
+    assert_eq!(next(&mut texts, STEP).await, "first, byte by byte");
+    // Then half a line, byte by byte, and the server goes away.
+    peer.trickle(b":a!b@c PRIVMSG bot :!ban *!*@").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(peer);
+    next(&mut disconnects, STEP).await;
+    let ended = timeout(STEP, run).await.expect("ended").expect("join");
+    assert_eq!(ended.expect("ok"), Ended::ServerClosed);
+    // The cut line never reached a handler; it was counted.
+    assert!(texts.try_recv().is_err());
+    assert_eq!(client.stats().lines_incomplete, 1);
+    assert!(!client.is_connected());
+}
+
 // ---------------------------------------------------------------- SASL
 
 fn b64(bytes: &[u8]) -> String {

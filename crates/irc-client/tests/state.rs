@@ -749,3 +749,288 @@ async fn caps_batches_and_labels_with_a_scripted_server() {
     drop(peer);
     let _ = timeout(STEP, run).await.expect("run ends");
 }
+
+/// `WHO` after joining: WHOX (`%tcuhnfar` with the tracker's token) where
+/// the server advertises it, plain `WHO` elsewhere; the replies fill in
+/// user, host, real name and away. alice asks for no capabilities, so that
+/// nothing but the `WHO` reply can tell her these (no extended-join, no
+/// away-notify, no userhost-in-names).
+async fn who_fills_user_details(kind: Kind) {
+    use irc_client::extract::Params;
+    let Some(server) = Server::start(kind).await else {
+        return;
+    };
+    let bob = server.client("bob");
+    let bob_run = connect(&bob).await;
+    bob.join("#who", None).await.expect("bob joins");
+    let away = bob.wait("RPL_NOWAWAY");
+    bob.send_raw("AWAY :gone fishing").expect("away");
+    timeout(STEP, away).await.expect("306").expect("wait");
+
+    let alice = Client::builder("127.0.0.1", server.port, "alice")
+        .capabilities(Vec::<String>::new())
+        .build();
+    alice.set_request_timeout(STEP);
+    let (tx, mut replies) = mpsc::unbounded_channel();
+    for numeric in ["352", "354"] {
+        let tx = tx.clone();
+        alice
+            .on(numeric, move |Params(p): Params| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(p);
+                }
+            })
+            .expect("on");
+    }
+    let alice_run = connect(&alice).await;
+    let whox = alice.isupport().contains("WHOX");
+    // InspIRCd has WHOX; ngIRCd does not: both paths are taken.
+    assert_eq!(whox, kind == Kind::Inspircd, "WHOX in ISUPPORT");
+    let end = alice.wait("RPL_ENDOFWHO");
+    alice.join("#who", None).await.expect("alice joins");
+    timeout(STEP, end).await.expect("315").expect("wait");
+
+    // The replies: one per member, in the shape asked for (handlers run
+    // concurrently: bob's may come after the 315 wait resolved).
+    let mut got = Vec::new();
+    let bob_reply = loop {
+        let p = timeout(STEP, replies.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no WHO reply for bob: {got:?}"))
+            .expect("open");
+        if p.get(5).is_some_and(|n| n == "bob") {
+            break p;
+        }
+        got.push(p);
+    };
+    if whox {
+        // 354 <me> <token> <channel> <user> <host> <nick> <flags> <account> :<realname>
+        assert_eq!(bob_reply.len(), 9, "{bob_reply:?}");
+        assert_eq!(bob_reply[1], "616");
+        assert_eq!(bob_reply[2], "#who");
+        assert_eq!(bob_reply[5], "bob");
+        assert!(bob_reply[6].starts_with('G'), "{bob_reply:?}");
+        assert_eq!(bob_reply[7], "0", "no account without services");
+        assert_eq!(bob_reply[8], "bob real");
+    } else {
+        // 352 <me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>
+        assert_eq!(bob_reply.len(), 8, "{bob_reply:?}");
+        assert_eq!(bob_reply[5], "bob");
+        assert!(bob_reply[6].starts_with('G'), "{bob_reply:?}");
+    }
+
+    let seen = alice.user("bob").expect("bob tracked");
+    assert_eq!(
+        seen.user.as_deref().map(|u| u.trim_start_matches('~')),
+        Some("bobu")
+    );
+    assert_eq!(seen.host.as_deref(), Some("127.0.0.1"));
+    assert_eq!(seen.realname.as_deref(), Some("bob real"));
+    // Only the `G` flag: away, message unknown.
+    assert_eq!(seen.away.as_deref(), Some(""));
+    assert_eq!(seen.account, None);
+    quit(&alice, alice_run).await;
+    quit(&bob, bob_run).await;
+}
+
+/// `track_state(false)` on a real server: channels without members, no
+/// users, no `WHO`; the connection and handlers work as usual.
+async fn untracked_state(kind: Kind) {
+    use irc_client::extract::Text;
+    let Some(server) = Server::start(kind).await else {
+        return;
+    };
+    let bob = server.client("bob");
+    let bob_run = connect(&bob).await;
+    bob.join("#quiet", None).await.expect("bob joins");
+
+    let lean = Client::builder("127.0.0.1", server.port, "lean")
+        .capabilities(DEFAULT_CAPABILITIES.iter().copied())
+        .track_state(false)
+        .build();
+    lean.set_request_timeout(STEP);
+    assert!(!lean.tracker_options().members);
+    let (tx, mut texts) = mpsc::unbounded_channel();
+    lean.on("PRIVMSG", move |Text(t): Text| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(t);
+        }
+    })
+    .expect("on");
+    let who = count_events(&lean, &["352", "354", "315"]);
+    let lean_run = connect(&lean).await;
+    let info = lean.join("#quiet", None).await.expect("lean joins");
+    assert_eq!(info.channel.name, "#quiet");
+    assert!(info.channel.synced);
+    assert!(info.channel.members.is_empty());
+    bob.send_raw("TOPIC #quiet :still followed").expect("topic");
+    eventually("lean sees the topic", || {
+        lean.channel("#quiet")
+            .and_then(|c| c.topic)
+            .is_some_and(|t| t.text == "still followed")
+    })
+    .await;
+    bob.send_raw("PRIVMSG #quiet :hello lean").expect("send");
+    assert_eq!(
+        timeout(STEP, texts.recv())
+            .await
+            .expect("PRIVMSG")
+            .expect("open"),
+        "hello lean"
+    );
+    assert!(lean.user("bob").is_none());
+    assert!(lean.member_modes("#quiet", "bob").is_none());
+    assert_eq!(lean.channels(), ["#quiet"]);
+    // No WHO was sent, so no reply came.
+    assert_eq!(who.load(Ordering::SeqCst), 0);
+    // bob, tracking, sees lean.
+    eventually("bob sees lean", || bob.user("lean").is_some()).await;
+    quit(&lean, lean_run).await;
+    quit(&bob, bob_run).await;
+}
+
+/// Counts the events of these names.
+fn count_events(client: &Client, names: &[&'static str]) -> std::sync::Arc<AtomicUsize> {
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    for name in names {
+        let n = std::sync::Arc::clone(&n);
+        client
+            .on(*name, move || {
+                let n = std::sync::Arc::clone(&n);
+                async move {
+                    n.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .expect("on");
+    }
+    n
+}
+
+macro_rules! more_server_tests {
+    ($($kind:ident: $module:ident),*) => {$(
+        mod $module {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn who_after_join_fills_user_details() {
+                who_fills_user_details(Kind::$kind).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn state_tracking_turned_off() {
+                untracked_state(Kind::$kind).await;
+            }
+        }
+    )*};
+}
+
+more_server_tests!(Ngircd: ngircd_more, Inspircd: inspircd_more);
+
+/// Two independent clients in one runtime, one on ngIRCd and one on
+/// InspIRCd at the same time, with the same nick, each with its own
+/// handlers, state and channel; one quits, the other keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_on_two_servers_in_one_runtime() {
+    use irc_client::extract::{State, Text};
+    let (Some(ng), Some(insp)) = (
+        Server::start(Kind::Ngircd).await,
+        Server::start(Kind::Inspircd).await,
+    ) else {
+        return;
+    };
+    let (tx, mut heard) = mpsc::unbounded_channel::<(&'static str, String)>();
+    let make = |server: &Server, name: &'static str| {
+        let client = Client::builder("127.0.0.1", server.port, "twin")
+            .capabilities(DEFAULT_CAPABILITIES.iter().copied())
+            .quit_timeout(Duration::from_secs(3))
+            .state(name)
+            .build();
+        client.set_request_timeout(STEP);
+        let tx = tx.clone();
+        client
+            .on(
+                "PRIVMSG",
+                move |State(name): State<&'static str>, Text(t): Text| {
+                    let tx = tx.clone();
+                    async move {
+                        let _ = tx.send((name, t));
+                    }
+                },
+            )
+            .expect("on");
+        client
+    };
+    let a = make(&ng, "ngircd");
+    let b = make(&insp, "inspircd");
+    let mut a_down = {
+        let (tx, rx) = mpsc::unbounded_channel();
+        a.on("CLIENT_DISCONNECT", move || {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(());
+            }
+        })
+        .expect("on");
+        rx
+    };
+    // Both connect and join at the same time.
+    let (a_run, b_run) = tokio::join!(connect(&a), connect(&b));
+    let (ja, jb) = tokio::join!(a.join("#twin", None), b.join("#twin", None));
+    assert_eq!(ja.expect("a joins").channel.members.len(), 1);
+    assert_eq!(jb.expect("b joins").channel.members.len(), 1);
+    assert!(a.isupport().network().is_none_or(|n| n != "Test"));
+    assert_eq!(b.isupport().network(), Some("Test"));
+
+    // A message to ourselves on each server reaches only that client's
+    // handler.
+    a.send_raw("PRIVMSG twin :to ngircd").expect("send");
+    b.send_raw("PRIVMSG twin :to inspircd").expect("send");
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        got.push(
+            timeout(STEP, heard.recv())
+                .await
+                .expect("heard")
+                .expect("open"),
+        );
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("inspircd", "to inspircd".to_owned()),
+            ("ngircd", "to ngircd".to_owned())
+        ]
+    );
+
+    // The ngIRCd client quits; the InspIRCd one keeps going.
+    quit(&a, a_run).await;
+    timeout(STEP, a_down.recv())
+        .await
+        .expect("disconnect")
+        .expect("open");
+    assert!(!a.is_connected());
+    assert!(a.channel("#twin").is_none());
+    assert!(matches!(
+        a.send_raw("PRIVMSG twin :x"),
+        Err(Error::NotConnected)
+    ));
+    assert!(b.is_connected());
+    assert_eq!(b.channels(), ["#twin"]);
+    b.join("#after", None)
+        .await
+        .expect("b joins another channel");
+    b.send_raw("PRIVMSG twin :still here").expect("send");
+    assert_eq!(
+        timeout(STEP, heard.recv())
+            .await
+            .expect("heard")
+            .expect("open"),
+        ("inspircd", "still here".to_owned())
+    );
+    assert_eq!(b.channels(), ["#after", "#twin"]);
+    quit(&b, b_run).await;
+    assert!(heard.try_recv().is_err());
+}

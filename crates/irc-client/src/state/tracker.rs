@@ -29,6 +29,11 @@
 //! few hash look-ups, and memory follows real membership: a user is kept
 //! while they share a channel with us, and no longer.
 //!
+//! With [`TrackerOptions::members`] off (what
+//! [`ClientBuilder::track_state(false)`](crate::ClientBuilder::track_state)
+//! sets), the lines about users are skipped at once and the channels have
+//! no members: what is left costs a comparison of the command per line.
+//!
 //! ```
 //! use irc_client::state::tracker::Tracker;
 //! use irc_proto::MessageBuf;
@@ -78,6 +83,15 @@ pub struct TrackerOptions {
     /// After joining, ask `MODE #channel` for the channel modes. On by
     /// default.
     pub modes_on_join: bool,
+    /// Follow the members of our channels and what is known of each user
+    /// (host, account, away, real name). On by default. Off, channels are
+    /// still followed (name, topic, modes) but have no members, no user is
+    /// kept and no `WHO` is sent: what
+    /// [`ClientBuilder::track_state(false)`](crate::ClientBuilder::track_state)
+    /// sets. Turning it off drops the members and users held; turning it
+    /// on again follows members from the next line on, so a channel's list
+    /// is complete only after its next `NAMES` reply (a new `JOIN`).
+    pub members: bool,
 }
 
 impl Default for TrackerOptions {
@@ -85,6 +99,7 @@ impl Default for TrackerOptions {
         Self {
             who_on_join: true,
             modes_on_join: true,
+            members: true,
         }
     }
 }
@@ -242,6 +257,10 @@ impl<T> Slab<T> {
         self.slots.get_mut(id as usize)?.as_mut()
     }
 
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.slots.iter_mut().filter_map(Option::as_mut)
+    }
+
     fn iter(&self) -> impl Iterator<Item = (u32, &T)> + '_ {
         self.slots
             .iter()
@@ -366,9 +385,22 @@ impl Tracker {
         self.options
     }
 
-    /// Changes the options.
-    pub const fn set_options(&mut self, options: TrackerOptions) {
+    /// Changes the options; turning [`TrackerOptions::members`] off drops
+    /// the members and users held.
+    pub fn set_options(&mut self, options: TrackerOptions) {
+        if self.options.members && !options.members {
+            self.forget_members();
+        }
         self.options = options;
+    }
+
+    /// Drops every user and membership, keeping the channels.
+    fn forget_members(&mut self) {
+        self.users.clear();
+        self.nick_index.clear();
+        for c in self.chans.values_mut() {
+            c.members.clear();
+        }
     }
 
     /// Our nick (empty before `001`).
@@ -558,6 +590,11 @@ impl Tracker {
         let p = |i: usize| msg.params.get(i).map_or("", String::as_str);
         let source = msg.source();
         let nick = source.as_ref().map_or("", Source::nick);
+        // Without members, what only concerns users is skipped at once (and
+        // with them, this costs one test of a flag).
+        if !self.options.members && concerns_users_only(cmd) {
+            return out;
+        }
         match cmd {
             "001" => self.welcome(p(0)),
             "005" => self.isupport_line(msg),
@@ -811,7 +848,7 @@ impl Tracker {
                     out.send
                         .push(MessageBuf::new("MODE").with_param(channel.as_str()));
                 }
-                if self.options.who_on_join {
+                if self.options.who_on_join && self.options.members {
                     let who = MessageBuf::new("WHO").with_param(channel.as_str());
                     out.send.push(if self.isupport.contains("WHOX") {
                         who.with_param(format!("%tcuhnfar,{WHOX_TOKEN}"))
@@ -824,6 +861,9 @@ impl Tracker {
             // A JOIN to a channel we are not in: nothing to track.
             None => return,
         };
+        if !self.options.members {
+            return;
+        }
         let uid = self.ensure_user(nick);
         self.add_member(cid, uid, 0);
         if let Some(u) = self.users.get_mut(uid) {
@@ -847,7 +887,9 @@ impl Tracker {
         };
         if self.is_me(nick) {
             self.drop_channel(cid);
-        } else if let Some(uid) = lookup(&self.nick_index, &mut self.scratch, self.cm, nick) {
+        } else if self.options.members
+            && let Some(uid) = lookup(&self.nick_index, &mut self.scratch, self.cm, nick)
+        {
             self.remove_member(cid, uid);
         }
     }
@@ -876,6 +918,9 @@ impl Tracker {
         }
         if self.is_me(old) {
             new.clone_into(&mut self.me);
+        }
+        if !self.options.members {
+            return;
         }
         let Some(uid) = lookup(&self.nick_index, &mut self.scratch, self.cm, old) else {
             return;
@@ -1002,6 +1047,26 @@ impl Tracker {
     }
 }
 
+/// Commands that change nothing but members and users.
+fn concerns_users_only(cmd: &str) -> bool {
+    matches!(
+        cmd,
+        "QUIT"
+            | "353"
+            | "ACCOUNT"
+            | "AWAY"
+            | "CHGHOST"
+            | "SETNAME"
+            | "301"
+            | "311"
+            | "352"
+            | "354"
+            | "PRIVMSG"
+            | "NOTICE"
+            | "TAGMSG"
+    )
+}
+
 /// Replaces `slot` with `value` unless it already holds it (no allocation
 /// then).
 fn set_if_changed(slot: &mut Option<String>, value: Option<&str>) {
@@ -1066,8 +1131,12 @@ impl Shared {
     pub(crate) fn new(config: &crate::config::Config) -> Self {
         let caps = Caps::new(config.register.capabilities.iter().cloned());
         let timeout = crate::requests::DEFAULT_REQUEST_TIMEOUT.as_millis();
+        let options = TrackerOptions {
+            members: config.track_state,
+            ..TrackerOptions::default()
+        };
         Self {
-            state: std::sync::RwLock::new(Tracker::with_caps(caps, TrackerOptions::default())),
+            state: std::sync::RwLock::new(Tracker::with_caps(caps, options)),
             pending: std::sync::Mutex::new(crate::requests::Pending::default()),
             timeout_ms: std::sync::atomic::AtomicU64::new(
                 u64::try_from(timeout).unwrap_or(u64::MAX),
@@ -1112,7 +1181,7 @@ impl Client {
             }
         }
         if let Some(batch) = &out.completed_batch {
-            self.dispatch(crate::batch::end_event(batch));
+            self.dispatch(crate::batch::end_event(batch), None);
         }
     }
 
@@ -1304,6 +1373,77 @@ mod tests {
         // Someone else joining a channel we are not in: nothing.
         assert!(feed(&mut t, &[":x!u@h JOIN #zzz"]).is_empty());
         assert!(t.channel("#zzz").is_none());
+    }
+
+    #[test]
+    fn without_members_only_channels_are_kept() {
+        let mut t = Tracker::new();
+        t.set_options(TrackerOptions {
+            members: false,
+            ..TrackerOptions::default()
+        });
+        let sent = feed(
+            &mut t,
+            &[
+                ":srv 001 me :Welcome",
+                ":srv 005 me PREFIX=(ov)@+ CHANMODES=beI,k,l,imnpst WHOX :are supported",
+                ":me!u@me.host JOIN #chan",
+                ":srv 353 me = #chan :me @dan!d@dan.host ann",
+                ":srv 366 me #chan :End of /NAMES list.",
+                ":srv 332 me #chan :the topic",
+                ":srv 354 me 616 #chan d dan.host dan H dacct :Dan",
+                ":ann!a@ann.host JOIN #chan",
+                ":dan!d@dan.host PRIVMSG #chan :hi",
+                ":ChanServ!s@services MODE #chan +ov-v+l ann ann ann 9",
+                ":dan!d@dan.host NICK dave",
+                ":dave!d@dan.host QUIT :bye",
+                ":ann!a@ann.host PART #chan",
+            ],
+        );
+        // No WHO without members; the channel modes are still asked for.
+        assert_eq!(sent, ["MODE #chan"]);
+        let c = t.channel("#chan").expect("chan");
+        assert!(c.synced);
+        assert!(c.members.is_empty());
+        assert_eq!(c.topic.as_ref().map(|t| t.text.as_str()), Some("the topic"));
+        assert_eq!(c.mode('l'), Some(Some("9")));
+        assert_eq!((t.user_count(), t.membership_count()), (0, 0));
+        assert!(t.user("dan").is_none() && t.user("me").is_none());
+        assert!(t.member_modes("#chan", "ann").is_none());
+        // Our own nick and channels are still followed.
+        feed(
+            &mut t,
+            &[":me!u@me.host NICK me2", ":me2!u@me.host PART #chan"],
+        );
+        assert_eq!(t.me(), "me2");
+        assert!(t.channels().is_empty());
+    }
+
+    #[test]
+    fn turning_members_off_drops_them_and_on_follows_from_then() {
+        let mut t = joined();
+        assert_eq!(t.user_count(), 4);
+        let mut options = t.options();
+        options.members = false;
+        t.set_options(options);
+        assert_eq!((t.user_count(), t.membership_count()), (0, 0));
+        assert_eq!(t.channels(), ["#chan"]);
+        options.members = true;
+        t.set_options(options);
+        feed(
+            &mut t,
+            &[
+                ":eve!e@eve.host JOIN #chan",
+                // Unknown users leaving or renaming: nothing to do, no panic.
+                ":dan!d@dan.host PART #chan",
+                ":ann!a@ann.host NICK anna",
+                ":Bob!b@bob.host QUIT :x",
+                ":srv MODE #chan +o Bob",
+            ],
+        );
+        let c = t.channel("#chan").expect("chan");
+        let nicks: Vec<_> = c.members.iter().map(|m| m.nick.as_str()).collect();
+        assert_eq!(nicks, ["eve"]);
     }
 
     #[test]
