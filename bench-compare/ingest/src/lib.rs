@@ -449,6 +449,9 @@ pub enum Reader {
     /// A stage of ours, no client: as [`Reader::OursParse`], with the owned
     /// `irc_proto::MessageBuf::parse` the client's read loop uses.
     OursOwned,
+    /// Ours with channel and user state tracking turned off
+    /// (`track_state(false)`): what tracking costs.
+    OursNoState,
 }
 
 impl Reader {
@@ -456,7 +459,7 @@ impl Reader {
     pub const ALL: [Self; 3] = [Self::Ours, Self::Irc, Self::Floor];
 
     /// The stages of ours without the client, to see where the time goes.
-    pub const STAGES: [Self; 2] = [Self::OursParse, Self::OursOwned];
+    pub const STAGES: [Self; 3] = [Self::OursParse, Self::OursOwned, Self::OursNoState];
 
     /// The name used on the command line and in reports.
     #[must_use]
@@ -467,6 +470,7 @@ impl Reader {
             Self::Floor => "floor",
             Self::OursParse => "ours-parse",
             Self::OursOwned => "ours-owned",
+            Self::OursNoState => "ours-nostate",
         }
     }
 
@@ -532,7 +536,8 @@ pub fn run_once(
 /// When the connection or the client fails.
 pub async fn read(reader: Reader, addr: SocketAddr, expected: u64) -> Result<Outcome, BoxError> {
     match reader {
-        Reader::Ours => read_ours(addr, expected).await,
+        Reader::Ours => read_ours(addr, expected, true).await,
+        Reader::OursNoState => read_ours(addr, expected, false).await,
         Reader::Irc => read_irc(addr, expected).await,
         Reader::Floor => read_floor(addr, expected).await,
         Reader::OursParse => read_stage(addr, expected, false).await,
@@ -540,9 +545,11 @@ pub async fn read(reader: Reader, addr: SocketAddr, expected: u64) -> Result<Out
     }
 }
 
-async fn read_ours(addr: SocketAddr, expected: u64) -> Result<Outcome, BoxError> {
+async fn read_ours(addr: SocketAddr, expected: u64, track: bool) -> Result<Outcome, BoxError> {
     let start = Instant::now();
-    let client = irc_client::Client::builder(addr.ip().to_string(), addr.port(), NICK).build();
+    let client = irc_client::Client::builder(addr.ip().to_string(), addr.port(), NICK)
+        .track_state(track)
+        .build();
     let count = Arc::new(AtomicU64::new(0));
     let done = Arc::new(Notify::new());
     {
