@@ -7,8 +7,6 @@
 //! the PATH and the sbin directories; a missing server fails the test when
 //! `IRC_TEST_REQUIRE_SERVERS=1` and otherwise the test says it skipped.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -19,187 +17,27 @@ use irc_client::{Client, Error};
 use irc_proto::MessageBuf;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command as Process};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
+mod support;
+
+use support::{Kind, Server};
+
 /// How long one step may take (ngIRCd delays fast commands).
 const STEP: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Ngircd,
-    Inspircd,
-}
-
-impl Kind {
-    const fn name(self) -> &'static str {
-        match self {
-            Self::Ngircd => "ngircd",
-            Self::Inspircd => "inspircd",
-        }
-    }
-
-    const fn env_var(self) -> &'static str {
-        match self {
-            Self::Ngircd => "IRC_TEST_NGIRCD",
-            Self::Inspircd => "IRC_TEST_INSPIRCD",
-        }
-    }
-
-    fn binary(self) -> Option<PathBuf> {
-        if let Some(p) = std::env::var_os(self.env_var()) {
-            return Some(PathBuf::from(p)).filter(|p| p.is_file());
-        }
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-            .map(|d| d.join(self.name()))
-            .find(|p| p.is_file())
-    }
-}
-
-/// A running server, killed and cleaned up on drop.
-struct Server {
-    port: u16,
-    dir: PathBuf,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Server {
-    async fn start(kind: Kind) -> Option<Self> {
-        let Some(binary) = kind.binary() else {
-            let hint = format!(
-                "{} not found: set {} or install it (`cargo xtask servers`)",
-                kind.name(),
-                kind.env_var()
-            );
-            assert!(
-                std::env::var("IRC_TEST_REQUIRE_SERVERS").as_deref() != Ok("1"),
-                "IRC_TEST_REQUIRE_SERVERS=1 but {hint}"
-            );
-            eprintln!("skipped: {hint}");
-            return None;
-        };
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "irc-client-state-{}-{}-{}",
-            kind.name(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let port = free_port();
-        let mut cmd = Process::new(&binary);
-        match kind {
-            Kind::Ngircd => {
-                let conf = dir.join("ngircd.conf");
-                std::fs::write(&conf, ngircd_conf(port)).expect("config");
-                cmd.arg("--nodaemon").arg("--config").arg(&conf);
-            }
-            Kind::Inspircd => {
-                let conf = dir.join("inspircd.conf");
-                std::fs::write(dir.join("motd.txt"), "Test server.\n").expect("motd");
-                std::fs::write(&conf, inspircd_conf(port, &dir)).expect("config");
-                cmd.args(["--nofork", "--nopid", "--runasroot"])
-                    .arg(format!("--config={}", conf.display()));
-            }
-        }
-        let log = std::fs::File::create(dir.join("server.log")).expect("log");
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let mut server = Self { port, dir, child };
-        let start = Instant::now();
-        loop {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("{} exited with {status}", kind.name());
-            }
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                break;
-            }
-            assert!(start.elapsed() < STEP, "{} did not listen", kind.name());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Some(server)
-    }
-
-    fn client(&self, nick: &str) -> Client {
-        let client = Client::builder("127.0.0.1", self.port, nick)
-            .user(format!("{nick}u"))
-            .realname(format!("{nick} real"))
-            .capabilities(DEFAULT_CAPABILITIES.iter().copied())
-            .quit_timeout(Duration::from_secs(3))
-            .build();
-        client.set_request_timeout(STEP);
-        client
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-fn ngircd_conf(port: u16) -> String {
-    format!(
-        "[Global]\nName = irc.ngircd.test\nInfo = state test server\n\
-         AdminInfo1 = test\nAdminInfo2 = test\nAdminEMail = test@example.invalid\n\
-         Listen = 127.0.0.1\nPorts = {port}\nMotdPhrase = Test server.\n\
-         [Limits]\nMaxConnectionsIP = 0\nPingTimeout = 120\n\
-         [Options]\nPAM = no\nDNS = no\nIdent = no\n"
-    )
-}
-
-fn inspircd_conf(port: u16, dir: &Path) -> String {
-    let dir = dir.display();
-    let modules: String = [
-        "cap",
-        "ircv3",
-        "ircv3_servertime",
-        "ircv3_msgid",
-        "ircv3_accounttag",
-        "ircv3_batch",
-        "ircv3_labeledresponse",
-        "ircv3_chghost",
-        "ircv3_capnotify",
-        "ircv3_invitenotify",
-        "namesx",
-        "uhnames",
-        "setname",
-    ]
-    .iter()
-    .map(|m| format!("<module name=\"{m}\">\n"))
-    .collect();
-    format!(
-        r#"<server name="irc.inspircd.test" description="state test server" network="Test">
-<admin name="Test" nick="test" email="test@example.invalid">
-<bind address="127.0.0.1" port="{port}" type="clients">
-<connect name="main" allow="*" timeout="20" pingfreq="120" hardsendq="1048576" softsendq="65536" recvq="65536" threshold="1000" commandrate="1000000" fakelag="off" localmax="1000" globalmax="1000" useident="no" resolvehostnames="no" limit="1000">
-<path configdir="{dir}" datadir="{dir}" logdir="{dir}" runtimedir="{dir}" moduledir="/usr/lib/inspircd/modules">
-<files motd="{dir}/motd.txt">
-<dns server="127.0.0.1" timeout="1">
-<options defaultmodes="not">
-<performance softlimit="1024" clonesonconnect="no" timeskipwarn="0">
-<setname notifyopers="no" operonly="no">
-{modules}<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{dir}/inspircd.log">
-"#
-    )
+/// A client for this server, asking for every capability the client knows.
+fn client(server: &Server, nick: &str) -> Client {
+    let client = Client::builder("127.0.0.1", server.port, nick)
+        .user(format!("{nick}u"))
+        .realname(format!("{nick} real"))
+        .capabilities(DEFAULT_CAPABILITIES.iter().copied())
+        .quit_timeout(Duration::from_secs(3))
+        .build();
+    client.set_request_timeout(STEP);
+    client
 }
 
 /// Runs a client until it has registered.
@@ -239,8 +77,8 @@ async fn tracks_a_channel(kind: Kind) {
     let Some(server) = Server::start(kind).await else {
         return;
     };
-    let bob = server.client("bob");
-    let alice = server.client("alice");
+    let bob = client(&server, "bob");
+    let alice = client(&server, "alice");
     let bob_run = connect(&bob).await;
     assert!(bob.isupport().get("PREFIX").is_some(), "005 was read");
 
@@ -414,8 +252,8 @@ async fn requests_resolve(kind: Kind) {
     let Some(server) = Server::start(kind).await else {
         return;
     };
-    let op = server.client("op");
-    let guest = server.client("guest");
+    let op = client(&server, "op");
+    let guest = client(&server, "guest");
     let op_run = connect(&op).await;
     op.join("#locked", None).await.expect("join");
     op.send_raw("MODE #locked +k sesame").expect("send");
@@ -760,7 +598,7 @@ async fn who_fills_user_details(kind: Kind) {
     let Some(server) = Server::start(kind).await else {
         return;
     };
-    let bob = server.client("bob");
+    let bob = client(&server, "bob");
     let bob_run = connect(&bob).await;
     bob.join("#who", None).await.expect("bob joins");
     let away = bob.wait("RPL_NOWAWAY");
@@ -841,7 +679,7 @@ async fn untracked_state(kind: Kind) {
     let Some(server) = Server::start(kind).await else {
         return;
     };
-    let bob = server.client("bob");
+    let bob = client(&server, "bob");
     let bob_run = connect(&bob).await;
     bob.join("#quiet", None).await.expect("bob joins");
 
