@@ -9,7 +9,7 @@
 //!
 //! A second group, `per_line`, puts the tracker's cost next to the rest of
 //! what the client does with each line, on the same stream as raw text:
-//! `parse` (`MessageBuf::parse`), `parse_dispatch` (parse, then
+//! `parse` (`OwnedMessage::parse`, what the read loop does), `parse_dispatch` (parse, then
 //! `Client::trigger` to the dispatcher, which runs a counting `PRIVMSG`
 //! handler, as the read loop does with tracking off), and
 //! `parse_track_dispatch` (the same with the tracker's `handle` in between,
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use irc_client::state::tracker::{Tracker, TrackerOptions};
 use irc_client::{Client, Event};
-use irc_proto::MessageBuf;
+use irc_proto::OwnedMessage;
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);
@@ -50,8 +50,8 @@ impl Rng {
 
 /// The stream, and the membership it leaves.
 struct Stream {
-    setup: Vec<MessageBuf>,
-    events: Vec<MessageBuf>,
+    setup: Vec<OwnedMessage>,
+    events: Vec<OwnedMessage>,
     /// The same events as raw lines.
     raw: Vec<String>,
     /// Users (not us) in at least one channel at the end.
@@ -59,8 +59,8 @@ struct Stream {
     final_memberships: usize,
 }
 
-fn parse(line: &str) -> MessageBuf {
-    MessageBuf::parse(line).unwrap_or_else(|e| panic!("{line}: {e}"))
+fn parse(line: &str) -> OwnedMessage {
+    OwnedMessage::parse(line.to_owned()).unwrap_or_else(|e| panic!("{line}: {e}"))
 }
 
 /// `channels` channels we are in with `start` members each at first, a
@@ -173,7 +173,7 @@ fn prepared_with(s: &Stream, members: bool) -> Tracker {
     options.members = members;
     t.set_options(options);
     for m in &s.setup {
-        t.handle(m);
+        t.handle(&m.as_message());
     }
     t
 }
@@ -185,7 +185,7 @@ fn bench(c: &mut Criterion) {
     // Memory follows membership: check the tracker against the model.
     let mut t = prepared(&s);
     for m in &s.events {
-        t.handle(m);
+        t.handle(&m.as_message());
     }
     assert_eq!(t.channel_count(), CHANNELS);
     // We are in every channel: one tracked user more than the model.
@@ -212,7 +212,7 @@ fn bench(c: &mut Criterion) {
             || prepared(&s),
             |mut t| {
                 for m in &s.events {
-                    black_box(t.handle(black_box(m)));
+                    black_box(t.handle(&black_box(m).as_message()));
                 }
                 t
             },
@@ -220,10 +220,10 @@ fn bench(c: &mut Criterion) {
         );
     });
     // The common case alone: messages from members.
-    let privmsgs: Vec<MessageBuf> = s
+    let privmsgs: Vec<OwnedMessage> = s
         .events
         .iter()
-        .filter(|m| m.is_command("JOIN") || m.is_command("PRIVMSG"))
+        .filter(|m| m.as_message().is_command("JOIN") || m.as_message().is_command("PRIVMSG"))
         .cloned()
         .collect();
     group.throughput(Throughput::Elements(privmsgs.len() as u64));
@@ -232,7 +232,7 @@ fn bench(c: &mut Criterion) {
             || prepared(&s),
             |mut t| {
                 for m in &privmsgs {
-                    black_box(t.handle(black_box(m)));
+                    black_box(t.handle(&black_box(m).as_message()));
                 }
                 t
             },
@@ -273,11 +273,11 @@ async fn ingest(
 ) {
     let target = seen.load(Ordering::Relaxed) + privmsgs;
     for (i, line) in lines.iter().enumerate() {
-        let msg = MessageBuf::parse(line).expect("parse");
+        let msg = OwnedMessage::parse(line.clone()).expect("parse");
         if let Some(t) = tracker.as_deref_mut() {
-            black_box(t.handle(&msg));
+            black_box(t.handle(&msg.as_message()));
         }
-        client.trigger(Event::from_message(msg)).expect("trigger");
+        client.trigger(Event::from_line(msg)).expect("trigger");
         // The read loop gives way whenever a read of the socket would
         // block; say every 8 KiB, about 40 lines here.
         if i % 40 == 39 {
@@ -296,7 +296,11 @@ async fn ingest(
 
 fn per_line(c: &mut Criterion) {
     let s = stream(200, 100, 20_000, 200_000, 7);
-    let privmsgs = s.events.iter().filter(|m| m.is_command("PRIVMSG")).count() as u64;
+    let privmsgs = s
+        .events
+        .iter()
+        .filter(|m| m.as_message().is_command("PRIVMSG"))
+        .count() as u64;
     let (rt, client, seen) = dispatching_client();
 
     let mut group = c.benchmark_group("per_line");
@@ -306,7 +310,7 @@ fn per_line(c: &mut Criterion) {
     group.bench_function("parse", |b| {
         b.iter(|| {
             for line in &s.raw {
-                black_box(MessageBuf::parse(black_box(line)).expect("parse"));
+                black_box(OwnedMessage::parse(black_box(line).clone()).expect("parse"));
             }
         });
     });
@@ -315,7 +319,7 @@ fn per_line(c: &mut Criterion) {
             || prepared(&s),
             |mut t| {
                 for m in &s.events {
-                    black_box(t.handle(black_box(m)));
+                    black_box(t.handle(&black_box(m).as_message()));
                 }
                 t
             },
@@ -327,7 +331,7 @@ fn per_line(c: &mut Criterion) {
             || prepared_with(&s, false),
             |mut t| {
                 for m in &s.events {
-                    black_box(t.handle(black_box(m)));
+                    black_box(t.handle(&black_box(m).as_message()));
                 }
                 t
             },
@@ -373,11 +377,11 @@ fn per_line(c: &mut Criterion) {
     );
     // The common traffic alone: the PRIVMSG lines of the same stream, fed to
     // a tracker holding the starting membership.
-    let (raw, events): (Vec<String>, Vec<MessageBuf>) = s
+    let (raw, events): (Vec<String>, Vec<OwnedMessage>) = s
         .raw
         .iter()
         .zip(&s.events)
-        .filter(|(_, m)| m.is_command("PRIVMSG"))
+        .filter(|(_, m)| m.as_message().is_command("PRIVMSG"))
         .map(|(r, m)| (r.clone(), m.clone()))
         .unzip();
     interleaved(
@@ -398,13 +402,16 @@ fn interleaved(
     label: &str,
     s: &Stream,
     raw: &[String],
-    events: &[MessageBuf],
+    events: &[OwnedMessage],
     rounds: usize,
     rt: &tokio::runtime::Runtime,
     client: &Client,
     seen: &AtomicU64,
 ) {
-    let privmsgs = events.iter().filter(|m| m.is_command("PRIVMSG")).count() as u64;
+    let privmsgs = events
+        .iter()
+        .filter(|m| m.as_message().is_command("PRIVMSG"))
+        .count() as u64;
     let mut times: [Vec<f64>; 4] = Default::default();
     for _ in 0..rounds {
         let start = Instant::now();
@@ -421,7 +428,7 @@ fn interleaved(
         let mut t = prepared(s);
         let start = Instant::now();
         for m in events {
-            black_box(t.handle(black_box(m)));
+            black_box(t.handle(&black_box(m).as_message()));
         }
         times[3].push(start.elapsed().as_secs_f64());
     }

@@ -33,7 +33,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use irc_proto::MessageBuf;
+use irc_proto::{Message, MessageBuf};
 
 use crate::client::Client;
 use crate::error::{Availability, Missing};
@@ -101,13 +101,13 @@ pub struct Batches {
 
 impl Batches {
     /// Feeds one message; returns the batch it completed, if any.
-    pub fn handle(&mut self, msg: &MessageBuf) -> Option<Arc<BatchInfo>> {
+    pub fn handle(&mut self, msg: &Message<'_>) -> Option<Arc<BatchInfo>> {
         let in_batch = msg.tag("batch").filter(|r| !r.is_empty());
-        if let Some(reference) = in_batch
+        if let Some(reference) = in_batch.as_deref()
             && let Some(batch) = self.open.get_mut(reference)
         {
             if batch.messages.len() < MAX_BATCH_MESSAGES {
-                batch.messages.push(msg.clone());
+                batch.messages.push(msg.to_buf());
             } else {
                 batch.truncated = true;
             }
@@ -115,7 +115,7 @@ impl Batches {
         if !msg.is_command("BATCH") {
             return None;
         }
-        let first = msg.params.first()?;
+        let first = msg.param(0)?;
         if let Some(reference) = first.strip_prefix('+') {
             if reference.is_empty() {
                 return None;
@@ -129,10 +129,10 @@ impl Batches {
             self.seq += 1;
             let info = BatchInfo {
                 reference: reference.to_owned(),
-                kind: msg.params.get(1).cloned().unwrap_or_default(),
-                params: msg.params.iter().skip(2).cloned().collect(),
-                tags: msg.tags.clone(),
-                parent: in_batch.map(str::to_owned),
+                kind: msg.param(1).unwrap_or_default().to_owned(),
+                params: msg.params().iter().skip(2).map(str::to_owned).collect(),
+                tags: msg.to_buf().tags,
+                parent: in_batch.map(std::borrow::Cow::into_owned),
                 messages: Vec::new(),
                 truncated: false,
                 seq: self.seq,
@@ -295,7 +295,7 @@ mod tests {
     use super::*;
 
     fn feed(b: &mut Batches, line: &str) -> Option<Arc<BatchInfo>> {
-        b.handle(&MessageBuf::parse(line).expect("parse"))
+        b.handle(&Message::parse(line).expect("parse"))
     }
 
     #[test]

@@ -346,12 +346,20 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::NoRuntime`] outside a tokio runtime, [`Error::Closed`] when
-    /// the dispatcher has stopped.
+    /// the dispatcher has stopped, [`Error::Pack`] for a message that could
+    /// not have come from a server (one that cannot be written as a line: a
+    /// CR, LF or NUL, a space in a middle parameter, ...).
     pub fn trigger(&self, event: impl Into<Event>) -> Result<(), Error> {
+        let event = event.into();
+        if event.is_unwritable()
+            && let Some(Err(e)) = event.message().map(MessageBuf::pack)
+        {
+            return Err(Error::Pack(e));
+        }
         self.ensure_dispatcher()?;
         self.inner
             .dispatch_tx
-            .send(Dispatch::Event(event.into(), None))
+            .send(Dispatch::Event(event, None))
             .map_err(|_| Error::Closed)
     }
 

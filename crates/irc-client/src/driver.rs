@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
-use irc_proto::MessageBuf;
+use irc_proto::{Message, MessageBuf, OwnedMessage};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
@@ -400,7 +400,7 @@ async fn run_connection(
             line = lines.next(), if !paused => match line {
                 Some(Ok(line)) => {
                     keepalive.received(Instant::now().into_std());
-                    match handle_line(&mut ctx, &mut register, &line, &mut permit) {
+                    match handle_line(&mut ctx, &mut register, line, &mut permit) {
                         Ok(None) => {}
                         Ok(Some(port)) => break Ok(Ended::StsUpgrade { port }),
                         Err(e) => break Err(e),
@@ -601,25 +601,28 @@ struct LineCtx<'a> {
 fn handle_line(
     ctx: &mut LineCtx<'_>,
     register: &mut Option<Register>,
-    line: &str,
+    line: String,
     permit: &mut Option<OwnedSemaphorePermit>,
 ) -> Result<Option<u16>, Error> {
     let client = ctx.client;
-    let msg = match MessageBuf::parse(line) {
-        Ok(m) => m,
+    let len = line.len();
+    let event = match OwnedMessage::parse(line) {
+        Ok(m) => Event::from_line(m),
         Err(e) => {
             // Counted and logged, never with the bytes above debug: a
             // server's garbage should not land in logs verbatim.
             client.inner.counters.unparsable();
-            tracing::warn!(len = line.len(), error = %e.kind, "dropped a line that does not parse");
-            tracing::debug!(line, "the line that does not parse");
+            tracing::warn!(len, error = %e.kind, "dropped a line that does not parse");
             return Ok(None);
         }
     };
+    let Some(msg) = event.parsed() else {
+        return Ok(None);
+    };
     client.inner.counters.message();
-    tracing::trace!(line, "recv");
+    tracing::trace!(line = msg.as_str(), "recv");
     if msg.is_command("PING") {
-        let pong = MessageBuf::new("PONG").with_params(msg.params.iter().cloned());
+        let pong = MessageBuf::new("PONG").with_params(msg.params().iter());
         if let Err(e) = client.send_priority(pong, LineClass::Pong) {
             tracing::warn!(error = %e, "cannot answer PING");
         }
@@ -628,8 +631,10 @@ fn handle_line(
     // Channel and user state (and awaited replies) see the line before its event.
     client.track(&msg);
     let mut connected = false;
-    if let Some(reg) = register.as_mut().filter(|r| !r.is_finished()) {
-        let out = reg.handle(&msg);
+    if let Some(reg) = register.as_mut().filter(|r| !r.is_finished())
+        && let Some(buf) = event.message()
+    {
+        let out = reg.handle(buf);
         if !ctx.sts_checked && reg.caps_listed() {
             ctx.sts_checked = true;
             // Before anything else is sent on a plain connection.
@@ -653,12 +658,12 @@ fn handle_line(
                     client,
                     vec![MessageBuf::new("QUIT").with_param("registration failed")],
                 );
-                client.dispatch(Event::from_message(msg), permit.take());
+                client.dispatch(event, permit.take());
                 return Err(Error::Registration(e));
             }
             Progress::Pending => {}
         }
-    } else if register.is_none() && msg.command == "001" {
+    } else if register.is_none() && msg.command() == "001" {
         connected = true;
     }
     if connected {
@@ -669,7 +674,7 @@ fn handle_line(
         }
         tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
-    client.dispatch(Event::from_message(msg), permit.take());
+    client.dispatch(event, permit.take());
     if connected {
         client.dispatch(Event::local(CLIENT_CONNECT), None);
     }
@@ -677,16 +682,16 @@ fn handle_line(
 }
 
 /// Follows our own nick, channels and capabilities.
-fn track_self(client: &Client, msg: &MessageBuf) {
+fn track_self(client: &Client, msg: &Message<'_>) {
     // Most lines are none of these: they cost a few comparisons, no lock
     // and no allocation.
     let Some(verb) = ["NICK", "JOIN", "PART", "KICK", "CAP"]
         .into_iter()
-        .find(|v| msg.command.eq_ignore_ascii_case(v))
+        .find(|v| msg.command().eq_ignore_ascii_case(v))
     else {
         return;
     };
-    let param = |i: usize| msg.params.get(i).map(String::as_str);
+    let param = |i: usize| msg.param(i);
     let (from_me, kicks_me) = {
         let me = lock(&client.inner.nick);
         let is_me = |n: &str| same_name(n, &me);
@@ -723,7 +728,7 @@ fn track_self(client: &Client, msg: &MessageBuf) {
             let sub = param(1).unwrap_or_default().to_ascii_uppercase();
             if (sub == "ACK" || sub == "DEL")
                 && client.is_connected()
-                && let Some(list) = msg.params.last()
+                && let Some(list) = msg.trailing()
             {
                 let mut session = lock(&client.inner.session);
                 for cap in list.split_ascii_whitespace() {

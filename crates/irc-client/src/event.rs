@@ -11,7 +11,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use irc_proto::MessageBuf;
+use irc_proto::{Message, MessageBuf, OwnedMessage};
 
 use crate::error::Availability;
 
@@ -193,11 +193,19 @@ impl AsRef<str> for EventName {
 /// [`Client::trigger`](crate::Client::trigger)), or a local event without a
 /// message.
 ///
+/// A message from the server is kept as it was read: its line and where
+/// each part lies ([`OwnedMessage`]), one allocation for the line and one
+/// for the event, whatever the number of tags and parameters.
+/// [`Event::parsed`] reads it without copying; [`Event::message`] gives an
+/// editable [`MessageBuf`], built the first time it is asked for and then
+/// kept.
+///
 /// ```
 /// use irc_client::Event;
 ///
 /// let ev = Event::parse(":dan!d@host privmsg #rust :hi")?;
 /// assert_eq!(ev.name().as_str(), "PRIVMSG");
+/// assert_eq!(ev.parsed().unwrap().trailing(), Some("hi"));
 /// assert_eq!(ev.message().unwrap().params, ["#rust", "hi"]);
 /// assert!(Event::local("CLIENT_CONNECT").message().is_none());
 /// # Ok::<(), irc_proto::ParseError>(())
@@ -205,16 +213,54 @@ impl AsRef<str> for EventName {
 #[derive(Debug, Clone)]
 pub struct Event {
     name: EventName,
-    message: Option<Arc<MessageBuf>>,
+    message: Option<Arc<Payload>>,
+}
+
+/// The message of an event: the received line, and the owned copy made
+/// when someone asks for one.
+#[derive(Debug)]
+struct Payload {
+    /// The parsed line; `None` only for a [`MessageBuf`] that cannot be
+    /// written as a line (see [`Event::from_message`]).
+    line: Option<OwnedMessage>,
+    /// The editable copy, made on demand (set at once for an event made
+    /// from a [`MessageBuf`]).
+    buf: OnceLock<Arc<MessageBuf>>,
 }
 
 impl Event {
     /// The event of a message, named by its command.
+    ///
+    /// The message is written as a line and read back, so that
+    /// [`Event::parsed`] works as for a message from the server; a message
+    /// that cannot be written safely (a CR, LF or NUL, a space in a middle
+    /// parameter) keeps only its [`MessageBuf`], and
+    /// [`Client::trigger`](crate::Client::trigger) refuses it.
     #[must_use]
     pub fn from_message(message: MessageBuf) -> Self {
+        let name = EventName::new(&message.command);
+        let line = message
+            .pack()
+            .ok()
+            .and_then(|line| OwnedMessage::parse(line).ok());
         Self {
-            name: EventName::new(&message.command),
-            message: Some(Arc::new(message)),
+            name,
+            message: Some(Arc::new(Payload {
+                line,
+                buf: OnceLock::from(Arc::new(message)),
+            })),
+        }
+    }
+
+    /// The event of a parsed line: no copy of its parts is made.
+    #[must_use]
+    pub fn from_line(line: OwnedMessage) -> Self {
+        Self {
+            name: EventName::new(line.as_message().command()),
+            message: Some(Arc::new(Payload {
+                line: Some(line),
+                buf: OnceLock::new(),
+            })),
         }
     }
 
@@ -224,7 +270,7 @@ impl Event {
     ///
     /// The [`irc_proto::ParseError`] when the line does not parse.
     pub fn parse(line: &str) -> Result<Self, irc_proto::ParseError> {
-        MessageBuf::parse(line).map(Self::from_message)
+        OwnedMessage::parse(line.to_owned()).map(Self::from_line)
     }
 
     /// A local event without a message (`CLIENT_CONNECT`, or a name of your
@@ -243,22 +289,63 @@ impl Event {
         &self.name
     }
 
-    /// The message, unless this is a local event.
+    /// The message, read in place: tags, source, command and parameters
+    /// without a copy. `None` for a local event (and for a message that
+    /// cannot be written as a line; see [`Event::from_message`]).
+    #[must_use]
+    #[inline]
+    pub fn parsed(&self) -> Option<Message<'_>> {
+        self.message
+            .as_deref()
+            .and_then(|p| p.line.as_ref())
+            .map(OwnedMessage::as_message)
+    }
+
+    /// The message as received, line and layout, unless this is a local
+    /// event.
+    #[must_use]
+    pub fn line(&self) -> Option<&OwnedMessage> {
+        self.message.as_deref().and_then(|p| p.line.as_ref())
+    }
+
+    /// The message as an editable [`MessageBuf`], unless this is a local
+    /// event. The copy is made the first time and shared after.
     #[must_use]
     pub fn message(&self) -> Option<&MessageBuf> {
-        self.message.as_deref()
+        self.message_arc().map(AsRef::as_ref)
     }
 
     /// The message, shared.
     #[must_use]
     pub fn message_arc(&self) -> Option<&Arc<MessageBuf>> {
-        self.message.as_ref()
+        let payload = self.message.as_deref()?;
+        Some(payload.buf.get_or_init(|| {
+            Arc::new(
+                payload
+                    .line
+                    .as_ref()
+                    .map(OwnedMessage::to_buf)
+                    .unwrap_or_default(),
+            )
+        }))
+    }
+
+    /// Whether the event carries a message that cannot be written as a
+    /// line (what [`Client::trigger`](crate::Client::trigger) refuses).
+    pub(crate) fn is_unwritable(&self) -> bool {
+        self.message.as_deref().is_some_and(|p| p.line.is_none())
     }
 }
 
 impl From<MessageBuf> for Event {
     fn from(m: MessageBuf) -> Self {
         Self::from_message(m)
+    }
+}
+
+impl From<OwnedMessage> for Event {
+    fn from(m: OwnedMessage) -> Self {
+        Self::from_line(m)
     }
 }
 
@@ -445,25 +532,21 @@ pub(crate) fn is_channel(s: &str) -> bool {
 
 impl FieldSpec {
     /// Reads this field from a message.
-    pub(crate) fn read<'m>(&self, msg: &'m MessageBuf) -> Option<&'m str> {
+    pub(crate) fn read<'m>(&self, msg: &Message<'m>) -> Option<&'m str> {
         if self.availability == Availability::Never {
             return None;
         }
+        let params = msg.params();
         match self.slot {
-            Slot::At(i) => msg.params.get(i).map(String::as_str),
+            Slot::At(i) => params.get(i),
             Slot::LastOf(n) => {
-                if msg.params.len() >= n {
-                    msg.params.last().map(String::as_str)
+                if params.len() >= n {
+                    params.last()
                 } else {
                     None
                 }
             }
-            Slot::ChannelFrom(i) => msg
-                .params
-                .iter()
-                .skip(i)
-                .map(String::as_str)
-                .find(|p| is_channel(p)),
+            Slot::ChannelFrom(i) => params.iter().skip(i).find(|p| is_channel(p)),
         }
     }
 }
@@ -499,26 +582,26 @@ mod tests {
 
     #[test]
     fn schema_reads_the_right_slots() {
-        let kick = MessageBuf::parse(":op!o@h KICK #c victim :bye").expect("parse");
+        let kick = Message::parse(":op!o@h KICK #c victim :bye").expect("parse");
         let s = Schema::of(&EventName::new("KICK"));
         assert_eq!(s.channel.read(&kick), Some("#c"));
         assert_eq!(s.target.read(&kick), Some("victim"));
         assert_eq!(s.text.read(&kick), Some("bye"));
-        let kick = MessageBuf::parse(":op!o@h KICK #c victim").expect("parse");
+        let kick = Message::parse(":op!o@h KICK #c victim").expect("parse");
         assert_eq!(s.text.read(&kick), None);
 
-        let part = MessageBuf::parse(":n!u@h PART #c").expect("parse");
+        let part = Message::parse(":n!u@h PART #c").expect("parse");
         let s = Schema::of(&EventName::new("PART"));
         assert_eq!(s.text.read(&part), None);
         assert_eq!(s.channel.read(&part), Some("#c"));
 
-        let names = MessageBuf::parse(":srv 353 me = #chan :@a b").expect("parse");
+        let names = Message::parse(":srv 353 me = #chan :@a b").expect("parse");
         let s = Schema::of(&EventName::new("353"));
         assert_eq!(s.channel.read(&names), Some("#chan"));
         assert_eq!(s.target.read(&names), Some("me"));
         assert_eq!(s.text.read(&names), Some("@a b"));
 
-        let pm = MessageBuf::parse(":n!u@h PRIVMSG me :hi").expect("parse");
+        let pm = Message::parse(":n!u@h PRIVMSG me :hi").expect("parse");
         let s = Schema::of(&EventName::new("PRIVMSG"));
         assert_eq!(s.channel.read(&pm), None);
         assert_eq!(s.target.read(&pm), Some("me"));

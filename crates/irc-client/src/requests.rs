@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use irc_proto::MessageBuf;
+use irc_proto::{Message, MessageBuf};
 use tokio::sync::oneshot;
 
 use crate::batch::BatchInfo;
@@ -251,10 +251,19 @@ impl Pending {
     }
 
     /// Feeds one incoming message (after the tracker has seen it).
-    pub(crate) fn handle(&mut self, msg: &MessageBuf, state: &Tracker, done: Option<&BatchInfo>) {
+    pub(crate) fn handle(&mut self, msg: &Message<'_>, state: &Tracker, done: Option<&BatchInfo>) {
         if let Some(batch) = done {
             self.batch_done(batch);
         }
+        let labelled = !self.labels.is_empty() && msg.has_tags();
+        if !labelled && self.joins.is_empty() && self.whois.is_empty() {
+            return;
+        }
+        // Someone waits: the message is copied only then.
+        self.handle_buf(&msg.to_buf(), state);
+    }
+
+    fn handle_buf(&mut self, msg: &MessageBuf, state: &Tracker) {
         if !self.labels.is_empty()
             && let Some(label) = msg.tag("label")
         {
@@ -510,8 +519,8 @@ impl Client {
 mod tests {
     use super::*;
 
-    fn msg(line: &str) -> MessageBuf {
-        MessageBuf::parse(line).expect("parse")
+    fn msg(line: &str) -> Message<'_> {
+        Message::parse(line).expect("parse")
     }
 
     fn tracker() -> Tracker {

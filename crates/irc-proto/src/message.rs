@@ -328,6 +328,32 @@ impl<'a> Params<'a> {
         self.get(0)
     }
 
+    /// Rebuilds parameters recorded by [`Params::spans`] over the same
+    /// section.
+    pub(crate) const fn from_layout(
+        raw: &'a str,
+        spans: [(u32, u32); INLINE_PARAMS],
+        last: Option<&'a str>,
+        len: usize,
+    ) -> Self {
+        Self {
+            spans,
+            raw,
+            last,
+            len,
+        }
+    }
+
+    /// The parameters section they were read from.
+    pub(crate) const fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Where the first parameters lie in [`Params::raw`].
+    pub(crate) const fn spans(&self) -> [(u32, u32); INLINE_PARAMS] {
+        self.spans
+    }
+
     /// The last parameter.
     #[must_use]
     pub const fn last(&self) -> Option<&'a str> {

@@ -1,7 +1,7 @@
 //! What extractors read from: [`EventSpec`] at registration, [`EventContext`]
 //! at dispatch.
 
-use irc_proto::MessageBuf;
+use irc_proto::{Message, MessageBuf};
 
 use crate::client::Client;
 use crate::error::{Availability, Missing};
@@ -95,21 +95,28 @@ impl EventContext {
         self.event.message()
     }
 
+    /// The message read in place, without a copy (see [`Event::parsed`]).
+    #[must_use]
+    #[inline]
+    pub fn parsed(&self) -> Option<Message<'_>> {
+        self.event.parsed()
+    }
+
     /// The target of the message, as the schema places it.
     #[must_use]
     pub fn target(&self) -> Option<&str> {
-        self.message().and_then(|m| self.schema.target.read(m))
+        self.schema.target.read(&self.parsed()?)
     }
 
     /// The channel of the message, as the schema places it.
     #[must_use]
     pub fn channel(&self) -> Option<&str> {
-        self.message().and_then(|m| self.schema.channel.read(m))
+        self.schema.channel.read(&self.parsed()?)
     }
 
     /// The text of the message, as the schema places it.
     #[must_use]
     pub fn text(&self) -> Option<&str> {
-        self.message().and_then(|m| self.schema.text.read(m))
+        self.schema.text.read(&self.parsed()?)
     }
 }

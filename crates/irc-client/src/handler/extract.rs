@@ -180,7 +180,7 @@ macro_rules! string_extractor {
 
 /// The user source of a message, unless it is a server name.
 fn sender(ctx: &EventContext) -> Option<irc_proto::Source<'_>> {
-    ctx.message()?.source().filter(|s| !s.is_server())
+    ctx.parsed()?.source().filter(|s| !s.is_server())
 }
 
 string_extractor!(
@@ -209,7 +209,7 @@ string_extractor!(
     /// `irc.example.com`). Split it with [`irc_proto::Source::parse`].
     Source,
     Field::Source,
-    |ctx| ctx.message().and_then(|m| m.source.as_deref())
+    |ctx| ctx.parsed().and_then(|m| m.source_raw())
 );
 
 string_extractor!(
@@ -251,7 +251,9 @@ impl FromEvent for Params {
     }
 
     fn from_event(ctx: &EventContext) -> Option<Self> {
-        ctx.message().map(|m| Self(m.params.clone()))
+        ctx.parsed()
+            .map(|m| Self(m.params().iter().map(str::to_owned).collect()))
+            .or_else(|| ctx.message().map(|m| Self(m.params.clone())))
     }
 }
 
@@ -338,7 +340,7 @@ macro_rules! tag_extractor {
             }
 
             fn from_event(ctx: &EventContext) -> Option<Self> {
-                ctx.message()?.tag($key).map(|v| Self(v.to_owned()))
+                ctx.parsed()?.tag($key).map(|v| Self(v.into_owned()))
             }
         }
     };

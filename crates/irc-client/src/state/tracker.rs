@@ -36,7 +36,7 @@
 //!
 //! ```
 //! use irc_client::state::tracker::Tracker;
-//! use irc_proto::MessageBuf;
+//! use irc_proto::Message;
 //!
 //! let mut t = Tracker::new();
 //! for line in [
@@ -47,7 +47,7 @@
 //!     ":srv 366 me #rust :End of /NAMES list.",
 //!     ":Dan!d@host TOPIC #rust :Welcome!",
 //! ] {
-//!     t.handle(&MessageBuf::parse(line).unwrap());
+//!     t.handle(&Message::parse(line).unwrap());
 //! }
 //! let chan = t.channel("#RUST").unwrap();
 //! assert_eq!(chan.name, "#Rust");
@@ -62,7 +62,7 @@ use std::sync::Arc;
 use irc_proto::casemap::CaseMapping;
 use irc_proto::isupport::Isupport;
 use irc_proto::mode::{self, ModeKind, Sign};
-use irc_proto::{MessageBuf, Source};
+use irc_proto::{Message, MessageBuf, Source};
 
 use crate::batch::{BatchInfo, Batches};
 use crate::client::Client;
@@ -569,25 +569,25 @@ impl Tracker {
     }
 
     /// Feeds one message from the server.
-    pub fn handle(&mut self, msg: &MessageBuf) -> Output {
+    pub fn handle(&mut self, msg: &Message<'_>) -> Output {
         self.handle_at(msg, None)
     }
 
     /// Feeds one message; `now` (seconds since the Unix epoch) dates a
     /// `TOPIC` change that carries no `time` tag.
-    pub fn handle_at(&mut self, msg: &MessageBuf, now: Option<u64>) -> Output {
+    pub fn handle_at(&mut self, msg: &Message<'_>, now: Option<u64>) -> Output {
         let mut out = Output::default();
-        if msg.tags.iter().any(|t| t.key == "batch") || msg.is_command("BATCH") {
+        if msg.tags().contains("batch") || msg.is_command("BATCH") {
             out.completed_batch = self.batches.handle(msg);
         }
         let upper;
-        let cmd = if msg.command.bytes().any(|b| b.is_ascii_lowercase()) {
-            upper = msg.command.to_ascii_uppercase();
+        let cmd = if msg.command().bytes().any(|b| b.is_ascii_lowercase()) {
+            upper = msg.command().to_ascii_uppercase();
             upper.as_str()
         } else {
-            msg.command.as_str()
+            msg.command()
         };
-        let p = |i: usize| msg.params.get(i).map_or("", String::as_str);
+        let p = |i: usize| msg.param(i).unwrap_or("");
         let source = msg.source();
         let nick = source.as_ref().map_or("", Source::nick);
         // Without members, what only concerns users is skipped at once (and
@@ -599,17 +599,15 @@ impl Tracker {
             "001" => self.welcome(p(0)),
             "005" => self.isupport_line(msg),
             "CAP" => {
-                if msg.params.first().is_some_and(|t| t == "*")
+                if msg.param(0).is_some_and(|t| t == "*")
                     && self.registered
-                    && msg
-                        .params
-                        .get(1)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("LS"))
+                    && msg.param(1).is_some_and(|s| s.eq_ignore_ascii_case("LS"))
                 {
                     // A new connection's first reply.
                     self.end_session();
                 }
-                out.send.extend(self.caps.handle(msg, self.registered));
+                out.send
+                    .extend(self.caps.handle(&msg.to_buf(), self.registered));
             }
             "ERROR" => {
                 self.end_session();
@@ -633,7 +631,11 @@ impl Tracker {
                 t.set_at = p(3).parse().ok();
             }),
             "TOPIC" => {
-                let at = msg.tag("time").and_then(parse_server_time).or(now);
+                let at = msg
+                    .tag("time")
+                    .as_deref()
+                    .and_then(parse_server_time)
+                    .or(now);
                 let by = source.as_ref().map(|s| s.as_str().to_owned());
                 self.with_topic(p(0), |t| {
                     p(1).clone_into(&mut t.text);
@@ -649,7 +651,7 @@ impl Tracker {
                     .map(str::to_owned);
             }),
             "AWAY" => self.with_user(nick, |u| {
-                u.away = msg.params.first().cloned();
+                u.away = msg.param(0).map(str::to_owned);
             }),
             "CHGHOST" => self.with_user(nick, |u| {
                 u.user = some_nonempty(p(0));
@@ -698,9 +700,9 @@ impl Tracker {
                             u.user = s.user().map(str::to_owned);
                         }
                         if let Some(a) = account
-                            && u.account.as_deref() != Some(a)
+                            && u.account.as_deref() != Some(&*a)
                         {
-                            u.account = Some(a.to_owned());
+                            u.account = Some(a.into_owned());
                         }
                     });
                 }
@@ -721,8 +723,8 @@ impl Tracker {
         self.registered = true;
     }
 
-    fn isupport_line(&mut self, msg: &MessageBuf) {
-        let params = &msg.params;
+    fn isupport_line(&mut self, msg: &Message<'_>) {
+        let params = msg.params();
         let mut count = params.len();
         if count >= 2
             && params
@@ -732,7 +734,7 @@ impl Tracker {
             count -= 1;
         }
         self.isupport
-            .apply_tokens(params.iter().take(count).skip(1).map(String::as_str));
+            .apply_tokens(params.iter().take(count).skip(1));
         let cm = self.isupport.casemapping();
         if cm != self.cm {
             self.cm = cm;
@@ -827,8 +829,8 @@ impl Tracker {
         }
     }
 
-    fn join(&mut self, source: Option<&Source<'_>>, msg: &MessageBuf, out: &mut Output) {
-        let (Some(source), Some(channel)) = (source, msg.params.first()) else {
+    fn join(&mut self, source: Option<&Source<'_>>, msg: &Message<'_>, out: &mut Output) {
+        let (Some(source), Some(channel)) = (source, msg.param(0)) else {
             return;
         };
         let nick = source.nick();
@@ -837,7 +839,7 @@ impl Tracker {
             None if self.is_me(nick) => {
                 let key = self.scratch.clone();
                 let cid = self.chans.insert(Chan {
-                    name: channel.clone(),
+                    name: channel.to_owned(),
                     topic: None,
                     modes: Vec::new(),
                     members: HashMap::new(),
@@ -845,11 +847,10 @@ impl Tracker {
                 });
                 self.chan_index.insert(key, cid);
                 if self.options.modes_on_join {
-                    out.send
-                        .push(MessageBuf::new("MODE").with_param(channel.as_str()));
+                    out.send.push(MessageBuf::new("MODE").with_param(channel));
                 }
                 if self.options.who_on_join && self.options.members {
-                    let who = MessageBuf::new("WHO").with_param(channel.as_str());
+                    let who = MessageBuf::new("WHO").with_param(channel);
                     out.send.push(if self.isupport.contains("WHOX") {
                         who.with_param(format!("%tcuhnfar,{WHOX_TOKEN}"))
                     } else {
@@ -872,11 +873,9 @@ impl Tracker {
                 set_if_changed(&mut u.user, source.user());
             }
             // extended-join: JOIN <channel> <account> :<realname>
-            if msg.params.len() >= 3 {
-                u.account = Some(msg.params[1].as_str())
-                    .filter(|a| *a != "*")
-                    .map(str::to_owned);
-                u.realname = Some(msg.params[2].clone());
+            if msg.params().len() >= 3 {
+                u.account = msg.param(1).filter(|a| *a != "*").map(str::to_owned);
+                u.realname = msg.param(2).map(str::to_owned);
             }
         }
     }
@@ -933,21 +932,19 @@ impl Tracker {
         }
     }
 
-    fn names(&mut self, msg: &MessageBuf) {
+    fn names(&mut self, msg: &Message<'_>) {
         // <me> [<type>] <channel> :<names>
-        let n = msg.params.len();
+        let n = msg.params().len();
         if n < 3 {
             return;
         }
-        let Some(cid) = lookup(
-            &self.chan_index,
-            &mut self.scratch,
-            self.cm,
-            &msg.params[n - 2],
-        ) else {
+        let (Some(channel), Some(names)) = (msg.param(n - 2), msg.param(n - 1)) else {
             return;
         };
-        for entry in msg.params[n - 1].split(' ').filter(|e| !e.is_empty()) {
+        let Some(cid) = lookup(&self.chan_index, &mut self.scratch, self.cm, channel) else {
+            return;
+        };
+        for entry in names.split(' ').filter(|e| !e.is_empty()) {
             let (symbols, rest) = self.isupport.prefix().split_symbols(entry);
             let mut bits = 0_u64;
             for s in symbols.chars() {
@@ -986,9 +983,8 @@ impl Tracker {
 
     /// `MODE <channel> <modes> <args>` (skip 0) or `324 <me> <channel>
     /// <modes> <args>` (skip 1, `replace`: the full set).
-    fn modes(&mut self, msg: &MessageBuf, skip: usize, replace: bool) {
-        let (Some(target), Some(modestring)) = (msg.params.get(skip), msg.params.get(skip + 1))
-        else {
+    fn modes(&mut self, msg: &Message<'_>, skip: usize, replace: bool) {
+        let (Some(target), Some(modestring)) = (msg.param(skip), msg.param(skip + 1)) else {
             return;
         };
         let Some(cid) = lookup(&self.chan_index, &mut self.scratch, self.cm, target) else {
@@ -1008,7 +1004,7 @@ impl Tracker {
         if replace {
             chan.modes.clear();
         }
-        let args = msg.params.iter().skip(skip + 2).map(String::as_str);
+        let args = msg.params().iter().skip(skip + 2);
         for change in mode::parse_channel(modestring, args, isupport).flatten() {
             match isupport.mode_kind(change.mode) {
                 ModeKind::Prefix => {
@@ -1162,7 +1158,7 @@ fn unix_now() -> Option<u64> {
 impl Client {
     /// Feeds one incoming message to the tracker and the pending requests;
     /// sends what the tracker asks for and fires `BATCH_END`.
-    pub(crate) fn track(&self, msg: &MessageBuf) {
+    pub(crate) fn track(&self, msg: &Message<'_>) {
         let now = if msg.is_command("TOPIC") {
             unix_now()
         } else {
@@ -1309,7 +1305,7 @@ mod tests {
     fn feed(t: &mut Tracker, lines: &[&str]) -> Vec<String> {
         let mut sent = Vec::new();
         for line in lines {
-            let out = t.handle(&MessageBuf::parse(line).expect("parse"));
+            let out = t.handle(&Message::parse(line).expect("parse"));
             sent.extend(out.send.iter().map(|m| m.pack().expect("pack")));
         }
         sent
@@ -1469,7 +1465,7 @@ mod tests {
         assert_eq!(topic.set_by.as_deref(), Some("ann!a@ann.host"));
         assert_eq!(topic.set_at, Some(1_714_979_289));
         let out = t.handle_at(
-            &MessageBuf::parse(":ann!a@ann.host TOPIC #chan :").expect("parse"),
+            &Message::parse(":ann!a@ann.host TOPIC #chan :").expect("parse"),
             Some(5),
         );
         assert!(out.send.is_empty());
@@ -1696,7 +1692,7 @@ mod tests {
             "@batch=x PRIVMSG",
             ":srv 001 me",
         ] {
-            t.handle(&MessageBuf::parse(line).expect("parse"));
+            t.handle(&Message::parse(line).expect("parse"));
         }
         // The last line, a new 001, started a new session.
         assert!(t.channel("#chan").is_none());
