@@ -5,20 +5,20 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::task::{Context, Poll};
 
 use futures::FutureExt;
 use irc_proto::MessageBuf;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use crate::backoff::{Backoff, SplitMix64};
 use crate::config::{ClientBuilder, Config};
 use crate::driver::{Outgoing, Session};
 use crate::error::{Error, RegisterError};
-use crate::event::{Event, EventName};
+use crate::event::{Event, EventName, Schema};
 use crate::flood::LineClass;
 use crate::handler::{self, ErasedHandler, Handler};
 
@@ -67,9 +67,15 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     /// Handlers by event name, in registration order (a shared slice, so
     /// that dispatch takes a reference, not a copy).
-    handlers: RwLock<HashMap<EventName, Arc<[ErasedHandler]>>>,
+    handlers: RwLock<HashMap<EventName, Arc<HandlerSet>>>,
+    /// Goes up with every registration, so the dispatcher knows when what
+    /// it remembers of `handlers` is stale.
+    generation: AtomicU64,
     /// Pending `wait`s.
     waiters: Mutex<Vec<Waiter>>,
+    /// How many `wait`s are pending, so that dispatch skips the lock when
+    /// none is.
+    waiting: AtomicUsize,
     /// The user's states, by type.
     states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     /// The nick we have (or ask for, before registration).
@@ -80,9 +86,9 @@ pub(crate) struct Inner {
     pub(crate) running: AtomicBool,
     /// Events to the dispatcher task, in arrival order.
     dispatch_tx: mpsc::UnboundedSender<Dispatch>,
-    /// One permit per server event between the read loop and the start of
+    /// One place per server event between the read loop and the start of
     /// its handlers: the bound of the dispatch backlog.
-    pub(crate) backlog: Arc<Semaphore>,
+    pub(crate) backlog: Arc<Backlog>,
     /// The dispatcher's end, until the dispatcher task is started.
     dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<Dispatch>>>,
     /// What outlives one connection: channels and keys, capabilities,
@@ -116,7 +122,7 @@ struct Waiter {
 pub(crate) enum Dispatch {
     /// An event for the handlers and waiters, with its place in the
     /// backlog (server events only), given back once its handlers started.
-    Event(Event, Option<OwnedSemaphorePermit>),
+    Event(Event, Option<Place>),
     /// Wait for the running handlers, then answer.
     Flush(oneshot::Sender<()>),
 }
@@ -151,7 +157,7 @@ impl Client {
         states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     ) -> Self {
         let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
-        let backlog = Arc::new(Semaphore::new(config.dispatch_backlog.max(1)));
+        let backlog = Arc::new(Backlog::new(config.dispatch_backlog));
         let nick = config.register.nick.clone();
         Self {
             inner: Arc::new(Inner {
@@ -159,7 +165,9 @@ impl Client {
                 tracker: crate::state::tracker::Shared::new(&config),
                 config,
                 handlers: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(0),
                 waiters: Mutex::new(Vec::new()),
+                waiting: AtomicUsize::new(0),
                 states,
                 nick: Mutex::new(nick),
                 conn: Mutex::new(None),
@@ -236,9 +244,19 @@ impl Client {
             .handlers
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let slot = handlers.entry(name).or_insert_with(|| Arc::from([]));
-        // Registration is rare: rebuild the slice, dispatch only clones the Arc.
-        *slot = slot.iter().cloned().chain([erased]).collect();
+        let schema = Schema::of(&name);
+        let slot = handlers.entry(name).or_insert_with(|| {
+            Arc::new(HandlerSet {
+                schema,
+                list: Vec::new(),
+            })
+        });
+        // Registration is rare: rebuild the set, dispatch only clones the Arc.
+        *slot = Arc::new(HandlerSet {
+            schema,
+            list: slot.list.iter().cloned().chain([erased]).collect(),
+        });
+        self.inner.generation.fetch_add(1, Ordering::Release);
         Ok(self)
     }
 
@@ -384,6 +402,7 @@ impl Client {
         let mut waiters = lock(&self.inner.waiters);
         waiters.retain(|w| !w.tx.is_closed());
         waiters.push(Waiter { names, tx });
+        self.inner.waiting.store(waiters.len(), Ordering::Release);
         Wait { rx }
     }
 
@@ -512,7 +531,7 @@ impl Client {
 
     /// Hands an event to the dispatcher, with its backlog permit when it
     /// came from the server.
-    pub(crate) fn dispatch(&self, event: Event, permit: Option<OwnedSemaphorePermit>) {
+    pub(crate) fn dispatch(&self, event: Event, permit: Option<Place>) {
         // The receiver lives as long as `Inner`, which `self` keeps alive.
         let _ = self.inner.dispatch_tx.send(Dispatch::Event(event, permit));
     }
@@ -524,11 +543,7 @@ impl Client {
     /// loop pauses while it is full.
     #[must_use]
     pub fn dispatch_backlog(&self) -> usize {
-        self.inner
-            .config
-            .dispatch_backlog
-            .max(1)
-            .saturating_sub(self.inner.backlog.available_permits())
+        self.inner.backlog.taken()
     }
 
     /// Waits until every handler started so far has finished (or was
@@ -557,6 +572,9 @@ impl Client {
     }
 
     fn resolve_waiters(&self, event: &Event) {
+        if self.inner.waiting.load(Ordering::Acquire) == 0 {
+            return;
+        }
         let mut waiters = lock(&self.inner.waiters);
         if waiters.is_empty() {
             return;
@@ -570,9 +588,10 @@ impl Client {
                 i += 1;
             }
         }
+        self.inner.waiting.store(waiters.len(), Ordering::Release);
     }
 
-    fn handlers_for(&self, name: &EventName) -> Option<Arc<[ErasedHandler]>> {
+    fn handlers_for(&self, name: &EventName) -> Option<Arc<HandlerSet>> {
         self.inner
             .handlers
             .read()
@@ -605,6 +624,106 @@ fn is_fatal(e: &Error) -> bool {
     }
 }
 
+/// The handlers of one event name, with the schema their extractors read
+/// by (worked out once, at registration).
+pub(crate) struct HandlerSet {
+    schema: Schema,
+    list: Vec<ErasedHandler>,
+}
+
+/// What the dispatcher remembers of the handler table: the last few event
+/// names it looked up (by identity: the names of common verbs and numerics
+/// are shared), valid while no handler is registered.
+struct HandlerCache {
+    generation: u64,
+    entries: Vec<(EventName, Option<Arc<HandlerSet>>)>,
+}
+
+impl HandlerCache {
+    /// How many names are remembered.
+    const SIZE: usize = 8;
+
+    fn get(&mut self, client: &Client, name: &EventName) -> Option<Arc<HandlerSet>> {
+        let generation = client.inner.generation.load(Ordering::Acquire);
+        if generation != self.generation {
+            self.entries.clear();
+            self.generation = generation;
+        }
+        if let Some((_, set)) = self.entries.iter().find(|(n, _)| n.same_as(name)) {
+            return set.clone();
+        }
+        let set = client.handlers_for(name);
+        if self.entries.len() == Self::SIZE {
+            self.entries.remove(0);
+        }
+        self.entries.push((name.clone(), set.clone()));
+        set
+    }
+}
+
+/// The bound on events between the read loop and the start of their
+/// handlers: a counter of places taken, and a wake-up for a read loop that
+/// waits for one. Cheaper than a semaphore: taking and giving back a place
+/// are one atomic operation each, with no lock.
+#[derive(Debug)]
+pub(crate) struct Backlog {
+    taken: AtomicUsize,
+    bound: usize,
+    room: Notify,
+}
+
+impl Backlog {
+    /// A backlog of `bound` places (at least one).
+    pub(crate) fn new(bound: usize) -> Self {
+        Self {
+            taken: AtomicUsize::new(0),
+            bound: bound.max(1),
+            room: Notify::new(),
+        }
+    }
+
+    /// How many places are taken.
+    pub(crate) fn taken(&self) -> usize {
+        self.taken.load(Ordering::Acquire)
+    }
+
+    /// Takes a place when there is one.
+    pub(crate) fn try_take(self: &Arc<Self>) -> Option<Place> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.bound).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Place(Arc::clone(self)))
+    }
+
+    /// Waits for a place.
+    pub(crate) async fn take(self: &Arc<Self>) -> Place {
+        loop {
+            // Made before the test, so a place given back in between is
+            // not missed (`notify_one` keeps its wake-up for it).
+            let room = self.room.notified();
+            if let Some(place) = self.try_take() {
+                return place;
+            }
+            room.await;
+        }
+    }
+}
+
+/// One place in the [`Backlog`], given back when dropped.
+#[derive(Debug)]
+pub(crate) struct Place(Arc<Backlog>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if self.0.taken.fetch_sub(1, Ordering::AcqRel) >= self.0.bound {
+            // The backlog was full: the read loop may be waiting.
+            self.0.room.notify_one();
+        }
+    }
+}
+
 /// The most events the dispatcher takes from its channel at once.
 const DISPATCH_BATCH: usize = 64;
 
@@ -624,6 +743,10 @@ async fn dispatch_loop(
     let mut tasks = JoinSet::new();
     // Several events per wake-up when they come fast.
     let mut batch = Vec::with_capacity(DISPATCH_BATCH);
+    let mut cache = HandlerCache {
+        generation: u64::MAX,
+        entries: Vec::with_capacity(HandlerCache::SIZE),
+    };
     'recv: while rx.recv_many(&mut batch, DISPATCH_BATCH).await > 0 {
         // Reap finished handler tasks so the set does not grow.
         while tasks.try_join_next().is_some() {}
@@ -638,11 +761,11 @@ async fn dispatch_loop(
                     let client = Client { inner };
                     tracing::trace!(event = %event.name(), "dispatch");
                     client.resolve_waiters(&event);
-                    let Some(handlers) = client.handlers_for(event.name()) else {
+                    let Some(handlers) = cache.get(&client, event.name()) else {
                         continue;
                     };
-                    let ctx = handler::context(client, event);
-                    for h in handlers.iter() {
+                    let ctx = handler::context(client, event, handlers.schema);
+                    for h in &handlers.list {
                         match h(&ctx) {
                             Ok(mut fut) => {
                                 // A free slot is enough for the first poll:
@@ -724,5 +847,34 @@ impl Future for Wait {
         Pin::new(&mut self.rx)
             .poll(cx)
             .map(|r| r.map_err(|_| Error::Closed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_backlog_bounds_places_and_wakes_a_waiter() {
+        let backlog = Arc::new(Backlog::new(2));
+        let a = backlog.try_take().expect("room");
+        let b = backlog.try_take().expect("room");
+        assert!(backlog.try_take().is_none());
+        assert_eq!(backlog.taken(), 2);
+        let waiter = tokio::spawn({
+            let backlog = Arc::clone(&backlog);
+            async move { backlog.take().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(a);
+        let c = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("woken in time")
+            .expect("task");
+        assert_eq!(backlog.taken(), 2);
+        drop((b, c));
+        assert_eq!(backlog.taken(), 0);
+        assert_eq!(Backlog::new(0).bound, 1);
     }
 }

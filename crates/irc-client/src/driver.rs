@@ -5,8 +5,8 @@
 //! One `run` owns one connection. The read loop does not wait for handlers:
 //! it hands each event to the dispatcher (a channel, in arrival order) and
 //! goes back to reading, unless the dispatch backlog is full: each server
-//! event holds one permit of a semaphore of `dispatch_backlog` permits until
-//! its handlers have started, and without a free permit the loop stops
+//! event holds one of `dispatch_backlog` places until its handlers have
+//! started, and without a free place the loop stops
 //! reading until one comes back (`quit` and the registration timeouts
 //! still run; the keepalive, which cannot see the server while reading is
 //! paused, restarts its silence clock when reading resumes). Outgoing
@@ -23,15 +23,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use irc_proto::{Message, MessageBuf, OwnedMessage};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
-use crate::client::{Client, Connection, Ended, lock};
+use crate::client::{Client, Connection, Ended, Place, lock};
 use crate::codec::IrcCodec;
 use crate::config::{Config, Transport};
 use crate::error::{Error, RegistrationError};
@@ -302,10 +302,9 @@ async fn connect_tcp(host: &str, port: u16, source: Option<IpAddr>) -> std::io::
     }))
 }
 
-/// Waits for room in the dispatch backlog (`None` once the client is gone).
-async fn backlog_room(backlog: &Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
-    Arc::clone(backlog).acquire_owned().await.ok()
-}
+/// The most lines handled in a row before the read loop looks at its
+/// timers and the quit signal again.
+const READ_BATCH: usize = 256;
 
 /// A `sleep_until` for an optional deadline (never, when `None`).
 async fn sleep_opt(at: Option<Instant>) {
@@ -381,7 +380,7 @@ async fn run_connection(
             sasl_deadline = Some(Instant::now() + config.sasl_timeout);
         }
         if permit.is_none() {
-            permit = Arc::clone(&backlog).try_acquire_owned().ok();
+            permit = backlog.try_take();
         }
         let paused = permit.is_none();
         // While reading is paused the server's silence cannot be seen.
@@ -397,31 +396,55 @@ async fn run_connection(
             keepalive_armed = Some(at);
         }
         tokio::select! {
-            line = lines.next(), if !paused => match line {
-                Some(Ok(line)) => {
-                    keepalive.received(Instant::now().into_std());
-                    match handle_line(&mut ctx, &mut register, line, &mut permit) {
-                        Ok(None) => {}
-                        Ok(Some(port)) => break Ok(Ended::StsUpgrade { port }),
-                        Err(e) => break Err(e),
+            line = lines.next(), if !paused => {
+                // The lines already in the buffer are handled in one go, up
+                // to READ_BATCH, without going back through the `select!`;
+                // the clock is read once for them.
+                let mut next = line;
+                let mut handled = 0_usize;
+                let ended = loop {
+                    match next {
+                        Some(Ok(line)) => match handle_line(&mut ctx, &mut register, line, &mut permit) {
+                            Ok(None) => {}
+                            Ok(Some(port)) => break Some(Ok(Ended::StsUpgrade { port })),
+                            Err(e) => break Some(Err(e)),
+                        },
+                        Some(Err(e)) => break Some(Err(Error::Io(e))),
+                        None => {
+                            tracing::info!("server closed the connection");
+                            break Some(match register.as_ref().map(Register::progress) {
+                                Some(Progress::Pending) => Err(Error::Registration(
+                                    RegistrationError::Closed {
+                                        reason: "connection closed".into(),
+                                    },
+                                )),
+                                _ if quit_deadline.is_some() => Ok(Ended::Quit),
+                                _ => Ok(Ended::ServerClosed),
+                            });
+                        }
                     }
+                    handled += 1;
+                    if handled >= READ_BATCH {
+                        break None;
+                    }
+                    if permit.is_none() {
+                        permit = backlog.try_take();
+                        if permit.is_none() {
+                            break None;
+                        }
+                    }
+                    match lines.next().now_or_never() {
+                        Some(line) => next = line,
+                        None => break None,
+                    }
+                };
+                keepalive.received(Instant::now().into_std());
+                if let Some(ended) = ended {
+                    break ended;
                 }
-                Some(Err(e)) => break Err(Error::Io(e)),
-                None => {
-                    tracing::info!("server closed the connection");
-                    break match register.as_ref().map(Register::progress) {
-                        Some(Progress::Pending) => Err(Error::Registration(
-                            RegistrationError::Closed {
-                                reason: "connection closed".into(),
-                            },
-                        )),
-                        _ if quit_deadline.is_some() => Ok(Ended::Quit),
-                        _ => Ok(Ended::ServerClosed),
-                    };
-                }
-            },
-            room = backlog_room(&backlog), if paused => {
-                permit = room;
+            }
+            room = backlog.take(), if paused => {
+                permit = Some(room);
                 // The silence clock restarts when reading resumes.
                 keepalive.received(Instant::now().into_std());
             }
@@ -602,7 +625,7 @@ fn handle_line(
     ctx: &mut LineCtx<'_>,
     register: &mut Option<Register>,
     line: String,
-    permit: &mut Option<OwnedSemaphorePermit>,
+    permit: &mut Option<Place>,
 ) -> Result<Option<u16>, Error> {
     let client = ctx.client;
     let len = line.len();

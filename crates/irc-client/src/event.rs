@@ -53,6 +53,12 @@ impl EventName {
         }
     }
 
+    /// Whether both are the same shared name (a cheap test that may say
+    /// `false` for equal names).
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The normalised name.
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -534,6 +534,50 @@ fn trigger_outside_a_runtime_is_an_error() {
 }
 
 #[test]
+fn trigger_refuses_a_message_no_server_could_send() {
+    let client = Client::builder("127.0.0.1", 1, "bot").build();
+    let evil = MessageBuf::new("PRIVMSG")
+        .with_param("#c")
+        .with_param("hi\r\nQUIT :bye");
+    assert!(matches!(client.trigger(evil), Err(Error::Pack(_))));
+}
+
+#[tokio::test]
+async fn triggered_messages_read_the_same_as_received_ones() {
+    let client = Client::builder("127.0.0.1", 1, "bot").build();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    client
+        .on(
+            "PRIVMSG",
+            move |Nick(n): Nick, Target(t): Target, Text(x): Text| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send((n, t, x));
+                }
+            },
+        )
+        .expect("register");
+    let built = MessageBuf::new("PRIVMSG")
+        .with_source("dan!d@h")
+        .with_param("#rust")
+        .with_param("hello there");
+    client.trigger(built).expect("trigger");
+    client
+        .trigger(Event::parse(":ann!a@h PRIVMSG #rust :second").expect("parse"))
+        .expect("trigger");
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+    let second = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+    assert_eq!(
+        first.expect("in time").expect("sent"),
+        ("dan".into(), "#rust".into(), "hello there".into())
+    );
+    assert_eq!(
+        second.expect("in time").expect("sent"),
+        ("ann".into(), "#rust".into(), "second".into())
+    );
+}
+
+#[test]
 fn registration_checks_name_event_and_parameter() {
     let client = Client::builder("127.0.0.1", 1, "bot").build();
     let err = client

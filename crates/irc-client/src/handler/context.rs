@@ -68,8 +68,7 @@ pub struct EventContext {
 }
 
 impl EventContext {
-    pub(crate) fn new(client: Client, event: Event) -> Self {
-        let schema = Schema::of(event.name());
+    pub(crate) fn new(client: Client, event: Event, schema: Schema) -> Self {
         Self {
             client,
             event,

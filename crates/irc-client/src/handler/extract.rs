@@ -464,7 +464,9 @@ mod tests {
 
     fn ctx(line: &str) -> EventContext {
         let client = Client::builder("127.0.0.1", 1, "me").state(7_u32).build();
-        EventContext::new(client, Event::parse(line).expect("parse"))
+        let event = Event::parse(line).expect("parse");
+        let schema = crate::Schema::of(event.name());
+        EventContext::new(client, event, schema)
     }
 
     fn get<T: FromEvent>(line: &str) -> Option<T> {
@@ -543,7 +545,12 @@ mod tests {
     #[test]
     fn local_events_supply_only_the_client() {
         let client = Client::builder("127.0.0.1", 1, "me").build();
-        let ctx = EventContext::new(client, Event::local(crate::CLIENT_CONNECT));
+        let event = Event::local(crate::CLIENT_CONNECT);
+        let ctx = EventContext::new(
+            client,
+            event,
+            crate::Schema::of(&EventName::new(crate::CLIENT_CONNECT)),
+        );
         assert!(Client::from_event(&ctx).is_some());
         assert!(Raw::from_event(&ctx).is_none());
         assert!(Text::from_event(&ctx).is_none());

@@ -144,6 +144,6 @@ where
 }
 
 /// Builds the context of one event for the handlers.
-pub(crate) fn context(client: Client, event: Event) -> EventContext {
-    EventContext::new(client, event)
+pub(crate) fn context(client: Client, event: Event, schema: Schema) -> EventContext {
+    EventContext::new(client, event, schema)
 }
