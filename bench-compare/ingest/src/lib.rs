@@ -447,7 +447,8 @@ pub enum Reader {
     /// decoding, then the borrowed `irc_proto::Message::parse`.
     OursParse,
     /// A stage of ours, no client: as [`Reader::OursParse`], with the owned
-    /// `irc_proto::MessageBuf::parse` the client's read loop uses.
+    /// `irc_proto::OwnedMessage::parse` the client's read loop uses (the
+    /// line kept, with where its parts lie).
     OursOwned,
     /// Ours with channel and user state tracking turned off
     /// (`track_state(false)`): what tracking costs.
@@ -655,7 +656,7 @@ async fn read_stage(addr: SocketAddr, expected: u64, owned: bool) -> Result<Outc
     while let Some(line) = lines.next().await {
         let line = line?;
         let privmsg = if owned {
-            our_proto::MessageBuf::parse(&line).is_ok_and(|m| m.is_command("PRIVMSG"))
+            our_proto::OwnedMessage::parse(line).is_ok_and(|m| m.as_message().is_command("PRIVMSG"))
         } else {
             our_proto::Message::parse(&line).is_ok_and(|m| m.is_command("PRIVMSG"))
         };

@@ -123,6 +123,8 @@ pub(crate) enum Dispatch {
     /// An event for the handlers and waiters, with its place in the
     /// backlog (server events only), given back once its handlers started.
     Event(Event, Option<Place>),
+    /// Events from the read loop, in order, sent together.
+    Batch(Vec<(Event, Option<Place>)>),
     /// Wait for the running handlers, then answer.
     Flush(oneshot::Sender<()>),
 }
@@ -536,6 +538,13 @@ impl Client {
         let _ = self.inner.dispatch_tx.send(Dispatch::Event(event, permit));
     }
 
+    /// Hands events to the dispatcher together, in order.
+    pub(crate) fn dispatch_batch(&self, events: Vec<(Event, Option<Place>)>) {
+        if !events.is_empty() {
+            let _ = self.inner.dispatch_tx.send(Dispatch::Batch(events));
+        }
+    }
+
     /// How many places of the dispatch backlog are taken: events from the
     /// server waiting for their handlers to be started, plus the one the
     /// read loop keeps for its next line while connected. Never more than
@@ -739,98 +748,128 @@ async fn dispatch_loop(
     permits: usize,
     shutdown_timeout: std::time::Duration,
 ) {
-    let semaphore = Arc::new(Semaphore::new(permits));
-    let mut tasks = JoinSet::new();
+    let mut d = Dispatcher {
+        weak,
+        semaphore: Arc::new(Semaphore::new(permits)),
+        tasks: JoinSet::new(),
+        cache: HandlerCache {
+            generation: u64::MAX,
+            entries: Vec::with_capacity(HandlerCache::SIZE),
+        },
+    };
     // Several events per wake-up when they come fast.
     let mut batch = Vec::with_capacity(DISPATCH_BATCH);
-    let mut cache = HandlerCache {
-        generation: u64::MAX,
-        entries: Vec::with_capacity(HandlerCache::SIZE),
-    };
     'recv: while rx.recv_many(&mut batch, DISPATCH_BATCH).await > 0 {
         // Reap finished handler tasks so the set does not grow.
-        while tasks.try_join_next().is_some() {}
+        while d.tasks.try_join_next().is_some() {}
         for item in batch.drain(..) {
             match item {
-                Dispatch::Event(event, _backlog_permit) => {
-                    // `_backlog_permit` frees its place in the backlog at the
-                    // end of this arm, once the handlers have started.
-                    let Some(inner) = weak.upgrade() else {
+                Dispatch::Event(event, place) => {
+                    if !d.dispatch(event, place).await {
                         break 'recv;
-                    };
-                    let client = Client { inner };
-                    tracing::trace!(event = %event.name(), "dispatch");
-                    client.resolve_waiters(&event);
-                    let Some(handlers) = cache.get(&client, event.name()) else {
-                        continue;
-                    };
-                    let ctx = handler::context(client, event, handlers.schema);
-                    for h in &handlers.list {
-                        match h(&ctx) {
-                            Ok(mut fut) => {
-                                // A free slot is enough for the first poll:
-                                // only this loop takes slots, so it is still
-                                // free if the handler needs a task.
-                                if semaphore.available_permits() == 0
-                                    && semaphore.acquire().await.is_err()
-                                {
-                                    break;
-                                }
-                                // The first poll runs here: a handler that does
-                                // not wait finishes without a task of its own.
-                                let first = std::future::poll_fn(|cx| {
-                                    Poll::Ready(std::panic::catch_unwind(
-                                        std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx)),
-                                    ))
-                                })
-                                .await;
-                                match first {
-                                    Ok(Poll::Ready(())) => continue,
-                                    Ok(Poll::Pending) => {}
-                                    Err(_) => {
-                                        tracing::error!(event = %ctx.event().name(), "handler panicked");
-                                        continue;
-                                    }
-                                }
-                                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await
-                                else {
-                                    break;
-                                };
-                                let name = ctx.event().name().clone();
-                                tasks.spawn(async move {
-                                    let _permit = permit;
-                                    if std::panic::AssertUnwindSafe(fut)
-                                        .catch_unwind()
-                                        .await
-                                        .is_err()
-                                    {
-                                        tracing::error!(event = %name, "handler panicked");
-                                    }
-                                });
-                            }
-                            Err(param) => tracing::debug!(
-                                event = %ctx.event().name(),
-                                param,
-                                "handler skipped: the event lacks a parameter"
-                            ),
+                    }
+                }
+                Dispatch::Batch(events) => {
+                    for (event, place) in events {
+                        if !d.dispatch(event, place).await {
+                            break 'recv;
                         }
                     }
                 }
                 Dispatch::Flush(done) => {
+                    let tasks = &mut d.tasks;
                     let all = async { while tasks.join_next().await.is_some() {} };
                     if tokio::time::timeout(shutdown_timeout, all).await.is_err() {
                         tracing::warn!(
-                            running = tasks.len(),
+                            running = d.tasks.len(),
                             "handlers still running at shutdown: cancelled"
                         );
-                        tasks.shutdown().await;
+                        d.tasks.shutdown().await;
                     }
                     let _ = done.send(());
                 }
             }
         }
     }
-    tasks.shutdown().await;
+    d.tasks.shutdown().await;
+}
+
+/// The dispatcher's state: the client (weakly), the bound on running
+/// handlers, their tasks, and what it remembers of the handler table.
+struct Dispatcher {
+    weak: Weak<Inner>,
+    semaphore: Arc<Semaphore>,
+    tasks: JoinSet<()>,
+    cache: HandlerCache,
+}
+
+impl Dispatcher {
+    /// Resolves the waiters of one event and starts its handlers, in
+    /// order. The event's place in the backlog is given back once they
+    /// have started. `false` once the client is gone.
+    async fn dispatch(&mut self, event: Event, place: Option<Place>) -> bool {
+        let _place = place;
+        let Some(inner) = self.weak.upgrade() else {
+            return false;
+        };
+        let client = Client { inner };
+        tracing::trace!(event = %event.name(), "dispatch");
+        client.resolve_waiters(&event);
+        let Some(handlers) = self.cache.get(&client, event.name()) else {
+            return true;
+        };
+        let ctx = handler::context(client, event, handlers.schema);
+        for h in &handlers.list {
+            match h(&ctx) {
+                Ok(mut fut) => {
+                    // A free slot is enough for the first poll: only this
+                    // loop takes slots, so it is still free if the handler
+                    // needs a task.
+                    if self.semaphore.available_permits() == 0
+                        && self.semaphore.acquire().await.is_err()
+                    {
+                        break;
+                    }
+                    // The first poll runs here: a handler that does not
+                    // wait finishes without a task of its own.
+                    let first = std::future::poll_fn(|cx| {
+                        Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                            || fut.as_mut().poll(cx),
+                        )))
+                    })
+                    .await;
+                    match first {
+                        Ok(Poll::Ready(())) => continue,
+                        Ok(Poll::Pending) => {}
+                        Err(_) => {
+                            tracing::error!(event = %ctx.event().name(), "handler panicked");
+                            continue;
+                        }
+                    }
+                    let Ok(permit) = Arc::clone(&self.semaphore).acquire_owned().await else {
+                        break;
+                    };
+                    let name = ctx.event().name().clone();
+                    self.tasks.spawn(async move {
+                        let _permit = permit;
+                        if std::panic::AssertUnwindSafe(fut)
+                            .catch_unwind()
+                            .await
+                            .is_err()
+                        {
+                            tracing::error!(event = %name, "handler panicked");
+                        }
+                    });
+                }
+                Err(param) => tracing::debug!(
+                    event = %ctx.event().name(),
+                    param,
+                    "handler skipped: the event lacks a parameter"
+                ),
+            }
+        }
+        true
+    }
 }
 
 /// The future of [`Client::wait`]: the next matching event.

@@ -359,6 +359,7 @@ async fn run_connection(
         port,
         registered_at,
         sts_checked: !config.sts,
+        events: Vec::new(),
     };
 
     // One keepalive timer for the connection: moved only when it fired or
@@ -438,6 +439,8 @@ async fn run_connection(
                         None => break None,
                     }
                 };
+                // Before anything else can be dispatched, and before waiting.
+                client.dispatch_batch(std::mem::take(&mut ctx.events));
                 keepalive.received(Instant::now().into_std());
                 if let Some(ended) = ended {
                     break ended;
@@ -617,6 +620,9 @@ struct LineCtx<'a> {
     registered_at: &'a mut Option<Instant>,
     /// Whether the `sts` capability was looked at.
     sts_checked: bool,
+    /// The events of the lines handled since the last hand-over to the
+    /// dispatcher, in order: they go together, in one send.
+    events: Vec<(Event, Option<Place>)>,
 }
 
 /// One line from the server: PONG, registration, our nick, our channels,
@@ -652,7 +658,7 @@ fn handle_line(
     }
     track_self(client, &msg);
     // Channel and user state (and awaited replies) see the line before its event.
-    client.track(&msg);
+    let batch_end = client.track(&msg);
     let mut connected = false;
     if let Some(reg) = register.as_mut().filter(|r| !r.is_finished())
         && let Some(buf) = event.message()
@@ -681,7 +687,7 @@ fn handle_line(
                     client,
                     vec![MessageBuf::new("QUIT").with_param("registration failed")],
                 );
-                client.dispatch(event, permit.take());
+                ctx.events.push((event, permit.take()));
                 return Err(Error::Registration(e));
             }
             Progress::Pending => {}
@@ -697,9 +703,12 @@ fn handle_line(
         }
         tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
-    client.dispatch(event, permit.take());
+    ctx.events.push((event, permit.take()));
+    if let Some(end) = batch_end {
+        ctx.events.push((end, None));
+    }
     if connected {
-        client.dispatch(Event::local(CLIENT_CONNECT), None);
+        ctx.events.push((Event::local(CLIENT_CONNECT), None));
     }
     Ok(None)
 }

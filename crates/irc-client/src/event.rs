@@ -200,8 +200,8 @@ impl AsRef<str> for EventName {
 /// message.
 ///
 /// A message from the server is kept as it was read: its line and where
-/// each part lies ([`OwnedMessage`]), one allocation for the line and one
-/// for the event, whatever the number of tags and parameters.
+/// each part lies ([`OwnedMessage`]), in the event itself: one allocation
+/// (the line) whatever the number of tags and parameters.
 /// [`Event::parsed`] reads it without copying; [`Event::message`] gives an
 /// editable [`MessageBuf`], built the first time it is asked for and then
 /// kept.
@@ -219,12 +219,12 @@ impl AsRef<str> for EventName {
 #[derive(Debug, Clone)]
 pub struct Event {
     name: EventName,
-    message: Option<Arc<Payload>>,
+    message: Option<Payload>,
 }
 
 /// The message of an event: the received line, and the owned copy made
 /// when someone asks for one.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Payload {
     /// The parsed line; `None` only for a [`MessageBuf`] that cannot be
     /// written as a line (see [`Event::from_message`]).
@@ -251,10 +251,10 @@ impl Event {
             .and_then(|line| OwnedMessage::parse(line).ok());
         Self {
             name,
-            message: Some(Arc::new(Payload {
+            message: Some(Payload {
                 line,
                 buf: OnceLock::from(Arc::new(message)),
-            })),
+            }),
         }
     }
 
@@ -263,10 +263,10 @@ impl Event {
     pub fn from_line(line: OwnedMessage) -> Self {
         Self {
             name: EventName::new(line.as_message().command()),
-            message: Some(Arc::new(Payload {
+            message: Some(Payload {
                 line: Some(line),
                 buf: OnceLock::new(),
-            })),
+            }),
         }
     }
 
@@ -302,7 +302,7 @@ impl Event {
     #[inline]
     pub fn parsed(&self) -> Option<Message<'_>> {
         self.message
-            .as_deref()
+            .as_ref()
             .and_then(|p| p.line.as_ref())
             .map(OwnedMessage::as_message)
     }
@@ -311,7 +311,7 @@ impl Event {
     /// event.
     #[must_use]
     pub fn line(&self) -> Option<&OwnedMessage> {
-        self.message.as_deref().and_then(|p| p.line.as_ref())
+        self.message.as_ref().and_then(|p| p.line.as_ref())
     }
 
     /// The message as an editable [`MessageBuf`], unless this is a local
@@ -324,7 +324,7 @@ impl Event {
     /// The message, shared.
     #[must_use]
     pub fn message_arc(&self) -> Option<&Arc<MessageBuf>> {
-        let payload = self.message.as_deref()?;
+        let payload = self.message.as_ref()?;
         Some(payload.buf.get_or_init(|| {
             Arc::new(
                 payload
@@ -339,7 +339,7 @@ impl Event {
     /// Whether the event carries a message that cannot be written as a
     /// line (what [`Client::trigger`](crate::Client::trigger) refuses).
     pub(crate) fn is_unwritable(&self) -> bool {
-        self.message.as_deref().is_some_and(|p| p.line.is_none())
+        self.message.as_ref().is_some_and(|p| p.line.is_none())
     }
 }
 

@@ -1157,8 +1157,10 @@ fn unix_now() -> Option<u64> {
 /// empty.
 impl Client {
     /// Feeds one incoming message to the tracker and the pending requests;
-    /// sends what the tracker asks for and fires `BATCH_END`.
-    pub(crate) fn track(&self, msg: &Message<'_>) {
+    /// sends what the tracker asks for. Returns the `BATCH_END` event of
+    /// the batch the message ended, for the caller to dispatch after the
+    /// message's own event.
+    pub(crate) fn track(&self, msg: &Message<'_>) -> Option<crate::Event> {
         let now = if msg.is_command("TOPIC") {
             unix_now()
         } else {
@@ -1176,9 +1178,7 @@ impl Client {
                 tracing::debug!(error = %e, "cannot send a state request");
             }
         }
-        if let Some(batch) = &out.completed_batch {
-            self.dispatch(crate::batch::end_event(batch), None);
-        }
+        out.completed_batch.as_deref().map(crate::batch::end_event)
     }
 
     pub(crate) fn tracker_read(&self) -> std::sync::RwLockReadGuard<'_, Tracker> {
