@@ -120,10 +120,10 @@ struct Waiter {
 
 /// What the dispatcher task receives.
 pub(crate) enum Dispatch {
-    /// An event for the handlers and waiters, with its place in the
-    /// backlog (server events only), given back once its handlers started.
-    Event(Event, Option<Place>),
-    /// Events from the read loop, in order, sent together.
+    /// A triggered or local event for the handlers and waiters.
+    Event(Box<Event>),
+    /// Events from the read loop, in order, sent together, each with its
+    /// place in the backlog (given back once its handlers started).
     Batch(Vec<(Event, Option<Place>)>),
     /// Wait for the running handlers, then answer.
     Flush(oneshot::Sender<()>),
@@ -379,7 +379,7 @@ impl Client {
         self.ensure_dispatcher()?;
         self.inner
             .dispatch_tx
-            .send(Dispatch::Event(event, None))
+            .send(Dispatch::Event(Box::new(event)))
             .map_err(|_| Error::Closed)
     }
 
@@ -531,11 +531,13 @@ impl Client {
         }
     }
 
-    /// Hands an event to the dispatcher, with its backlog permit when it
-    /// came from the server.
-    pub(crate) fn dispatch(&self, event: Event, permit: Option<Place>) {
+    /// Hands a local event to the dispatcher.
+    pub(crate) fn dispatch(&self, event: Event) {
         // The receiver lives as long as `Inner`, which `self` keeps alive.
-        let _ = self.inner.dispatch_tx.send(Dispatch::Event(event, permit));
+        let _ = self
+            .inner
+            .dispatch_tx
+            .send(Dispatch::Event(Box::new(event)));
     }
 
     /// Hands events to the dispatcher together, in order.
@@ -697,17 +699,17 @@ impl Backlog {
     }
 
     /// Takes a place when there is one.
-    pub(crate) fn try_take(self: &Arc<Self>) -> Option<Place> {
+    pub(crate) fn try_take(&self) -> Option<Place> {
         self.taken
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < self.bound).then_some(n + 1)
             })
             .ok()
-            .map(|_| Place(Arc::clone(self)))
+            .map(|_| Place(()))
     }
 
     /// Waits for a place.
-    pub(crate) async fn take(self: &Arc<Self>) -> Place {
+    pub(crate) async fn take(&self) -> Place {
         loop {
             // Made before the test, so a place given back in between is
             // not missed (`notify_one` keeps its wake-up for it).
@@ -718,20 +720,23 @@ impl Backlog {
             room.await;
         }
     }
-}
 
-/// One place in the [`Backlog`], given back when dropped.
-#[derive(Debug)]
-pub(crate) struct Place(Arc<Backlog>);
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        if self.0.taken.fetch_sub(1, Ordering::AcqRel) >= self.0.bound {
+    /// Gives a place back.
+    pub(crate) fn give_back(&self, place: Place) {
+        let Place(()) = place;
+        if self.taken.fetch_sub(1, Ordering::AcqRel) >= self.bound {
             // The backlog was full: the read loop may be waiting.
-            self.0.room.notify_one();
+            self.room.notify_one();
         }
     }
 }
+
+/// One place in the [`Backlog`], to give back with [`Backlog::give_back`]
+/// (one that is dropped instead stays taken: only events lost with their
+/// client are).
+#[derive(Debug)]
+#[must_use = "a place is given back with `Backlog::give_back`"]
+pub(crate) struct Place(());
 
 /// The most events the dispatcher takes from its channel at once.
 const DISPATCH_BATCH: usize = 64;
@@ -748,8 +753,12 @@ async fn dispatch_loop(
     permits: usize,
     shutdown_timeout: std::time::Duration,
 ) {
+    let Some(backlog) = weak.upgrade().map(|inner| Arc::clone(&inner.backlog)) else {
+        return;
+    };
     let mut d = Dispatcher {
         weak,
+        backlog,
         semaphore: Arc::new(Semaphore::new(permits)),
         tasks: JoinSet::new(),
         cache: HandlerCache {
@@ -764,16 +773,19 @@ async fn dispatch_loop(
         while d.tasks.try_join_next().is_some() {}
         for item in batch.drain(..) {
             match item {
-                Dispatch::Event(event, place) => {
-                    if !d.dispatch(event, place).await {
+                Dispatch::Event(event) => {
+                    let Some(inner) = d.weak.upgrade() else {
                         break 'recv;
-                    }
+                    };
+                    d.dispatch(&Client { inner }, *event, None).await;
                 }
                 Dispatch::Batch(events) => {
+                    let Some(inner) = d.weak.upgrade() else {
+                        break 'recv;
+                    };
+                    let client = Client { inner };
                     for (event, place) in events {
-                        if !d.dispatch(event, place).await {
-                            break 'recv;
-                        }
+                        d.dispatch(&client, event, place).await;
                     }
                 }
                 Dispatch::Flush(done) => {
@@ -798,6 +810,7 @@ async fn dispatch_loop(
 /// handlers, their tasks, and what it remembers of the handler table.
 struct Dispatcher {
     weak: Weak<Inner>,
+    backlog: Arc<Backlog>,
     semaphore: Arc<Semaphore>,
     tasks: JoinSet<()>,
     cache: HandlerCache,
@@ -806,19 +819,21 @@ struct Dispatcher {
 impl Dispatcher {
     /// Resolves the waiters of one event and starts its handlers, in
     /// order. The event's place in the backlog is given back once they
-    /// have started. `false` once the client is gone.
-    async fn dispatch(&mut self, event: Event, place: Option<Place>) -> bool {
-        let _place = place;
-        let Some(inner) = self.weak.upgrade() else {
-            return false;
-        };
-        let client = Client { inner };
+    /// have started.
+    async fn dispatch(&mut self, client: &Client, event: Event, place: Option<Place>) {
+        self.start_handlers(client, event).await;
+        if let Some(place) = place {
+            self.backlog.give_back(place);
+        }
+    }
+
+    async fn start_handlers(&mut self, client: &Client, event: Event) {
         tracing::trace!(event = %event.name(), "dispatch");
         client.resolve_waiters(&event);
-        let Some(handlers) = self.cache.get(&client, event.name()) else {
-            return true;
+        let Some(handlers) = self.cache.get(client, event.name()) else {
+            return;
         };
-        let ctx = handler::context(client, event, handlers.schema);
+        let ctx = handler::context(client.clone(), event, handlers.schema);
         for h in &handlers.list {
             match h(&ctx) {
                 Ok(mut fut) => {
@@ -868,7 +883,6 @@ impl Dispatcher {
                 ),
             }
         }
-        true
     }
 }
 
@@ -906,13 +920,14 @@ mod tests {
         });
         tokio::task::yield_now().await;
         assert!(!waiter.is_finished());
-        drop(a);
+        backlog.give_back(a);
         let c = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
             .await
             .expect("woken in time")
             .expect("task");
         assert_eq!(backlog.taken(), 2);
-        drop((b, c));
+        backlog.give_back(b);
+        backlog.give_back(c);
         assert_eq!(backlog.taken(), 0);
         assert_eq!(Backlog::new(0).bound, 1);
     }

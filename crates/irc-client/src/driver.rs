@@ -344,7 +344,7 @@ async fn run_connection(
     }
     match register.as_mut() {
         Some(reg) => send_all(client, reg.start()),
-        None => client.dispatch(Event::local(CLIENT_CONNECT), None),
+        None => client.dispatch(Event::local(CLIENT_CONNECT)),
     }
 
     let mut keepalive = Keepalive::new(config.keepalive, Instant::now().into_std());
@@ -505,8 +505,10 @@ async fn run_connection(
         Ok(Ok(Ok(()))) => {}
     }
     drop(lines);
-    drop(permit);
-    client.dispatch(Event::local(CLIENT_DISCONNECT), None);
+    if let Some(place) = permit.take() {
+        backlog.give_back(place);
+    }
+    client.dispatch(Event::local(CLIENT_DISCONNECT));
     client.flush().await;
     result
 }

@@ -33,8 +33,49 @@ pub const CLIENT_DISCONNECT: &str = "CLIENT_DISCONNECT";
 /// assert_eq!(EventName::new("rpl_welcome"), EventName::new("001"));
 /// assert!(EventName::new("376").is_numeric());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EventName(Arc<str>);
+#[derive(Clone)]
+pub struct EventName(Repr);
+
+/// A name the client knows (common verbs, numerics, its local events) is a
+/// `&'static str`, so naming an event and copying its name touch no
+/// reference count; any other name is shared.
+#[derive(Clone)]
+enum Repr {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl PartialEq for EventName {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for EventName {}
+
+impl std::hash::Hash for EventName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for EventName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for EventName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for EventName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("EventName").field(&self.as_str()).finish()
+    }
+}
 
 impl EventName {
     /// Normalises a name: trimmed, uppercased, numeric names (`RPL_*`,
@@ -48,27 +89,34 @@ impl EventName {
         }
         let upper = name.to_ascii_uppercase();
         match irc_proto::Numeric::from_name(&upper) {
-            Some(numeric) => Self(Arc::from(numeric.as_str())),
-            None => Self(Arc::from(upper)),
+            Some(numeric) => numeric_name(numeric.code()),
+            None => Self(Repr::Shared(Arc::from(upper))),
         }
     }
 
     /// Whether both are the same shared name (a cheap test that may say
     /// `false` for equal names).
     pub(crate) fn same_as(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        match (&self.0, &other.0) {
+            (Repr::Static(a), Repr::Static(b)) => std::ptr::eq(*a, *b),
+            (Repr::Shared(a), Repr::Shared(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// The normalised name.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Repr::Static(s) => s,
+            Repr::Shared(s) => s,
+        }
     }
 
     /// The numeric code, when this names a numeric reply.
     #[must_use]
     pub fn numeric(&self) -> Option<u16> {
-        let b = self.0.as_bytes();
+        let b = self.as_str().as_bytes();
         (b.len() == 3 && b.iter().all(u8::is_ascii_digit))
             .then(|| b.iter().fold(0, |n, d| n * 10 + u16::from(d - b'0')))
     }
@@ -82,7 +130,7 @@ impl EventName {
     /// Whether this is one of the client's local events.
     #[must_use]
     pub fn is_local(&self) -> bool {
-        matches!(&*self.0, CLIENT_CONNECT | CLIENT_DISCONNECT)
+        matches!(self.as_str(), CLIENT_CONNECT | CLIENT_DISCONNECT)
     }
 
     /// The symbolic name of a numeric (`RPL_ENDOFMOTD` for `376`), when known.
@@ -125,42 +173,51 @@ const COMMON_VERBS: &[&str] = &[
     "NOTE",
 ];
 
-/// The shared name of a common verb (any case) or of a three-digit
-/// numeric.
+/// `000` to `999`, back to back: the names of every numeric, as static
+/// text.
+static NUMERIC_TEXT: &str = match std::str::from_utf8(&NUMERIC_DIGITS) {
+    Ok(s) => s,
+    Err(_) => panic!("digits are ASCII"),
+};
+
+const NUMERIC_DIGITS: [u8; 3000] = {
+    let mut digits = [0_u8; 3000];
+    let mut n = 0;
+    while n < 1000 {
+        digits[3 * n] = b'0' + (n / 100) as u8;
+        digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
+        digits[3 * n + 2] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    digits
+};
+
+/// The static name of a numeric below 1000.
+fn numeric_name(code: u16) -> EventName {
+    let i = usize::from(code) * 3;
+    EventName(Repr::Static(NUMERIC_TEXT.get(i..i + 3).unwrap_or("000")))
+}
+
+/// The static name of a common verb (any case), of a three-digit numeric,
+/// or of a local event.
 fn common_name(name: &str) -> Option<EventName> {
-    static VERBS: OnceLock<Vec<EventName>> = OnceLock::new();
-    static NUMERICS: OnceLock<Vec<EventName>> = OnceLock::new();
     match name.as_bytes() {
-        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => {
-            let code =
-                usize::from(a - b'0') * 100 + usize::from(b - b'0') * 10 + usize::from(c - b'0');
-            NUMERICS
-                .get_or_init(|| {
-                    (0..1000)
-                        .map(|n| EventName(Arc::from(format!("{n:03}"))))
-                        .collect()
-                })
-                .get(code)
-                .cloned()
-        }
-        _ => VERBS
-            .get_or_init(|| {
-                COMMON_VERBS
-                    .iter()
-                    .map(|v| EventName(Arc::from(*v)))
-                    .collect()
-            })
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => Some(numeric_name(
+            u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'),
+        )),
+        _ => COMMON_VERBS
             .iter()
-            .find(|v| v.0.eq_ignore_ascii_case(name))
-            .cloned(),
+            .chain(&[CLIENT_CONNECT, CLIENT_DISCONNECT])
+            .find(|v| v.eq_ignore_ascii_case(name))
+            .map(|v| EventName(Repr::Static(v))),
     }
 }
 
 impl fmt::Display for EventName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.numeric_name() {
-            Some(name) => write!(f, "{} ({name})", self.0),
-            None => f.write_str(&self.0),
+            Some(name) => write!(f, "{} ({name})", self.as_str()),
+            None => f.write_str(self.as_str()),
         }
     }
 }
@@ -185,13 +242,17 @@ impl From<&String> for EventName {
 
 impl From<u16> for EventName {
     fn from(code: u16) -> Self {
-        Self(Arc::from(format!("{code:03}")))
+        if code < 1000 {
+            numeric_name(code)
+        } else {
+            Self(Repr::Shared(Arc::from(format!("{code:03}"))))
+        }
     }
 }
 
 impl AsRef<str> for EventName {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 

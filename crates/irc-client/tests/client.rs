@@ -545,7 +545,7 @@ fn trigger_refuses_a_message_no_server_could_send() {
 #[tokio::test]
 async fn triggered_messages_read_the_same_as_received_ones() {
     let client = Client::builder("127.0.0.1", 1, "bot").build();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = mpsc::unbounded_channel();
     client
         .on(
             "PRIVMSG",
@@ -565,8 +565,8 @@ async fn triggered_messages_read_the_same_as_received_ones() {
     client
         .trigger(Event::parse(":ann!a@h PRIVMSG #rust :second").expect("parse"))
         .expect("trigger");
-    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
-    let second = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+    let first = timeout(Duration::from_secs(5), rx.recv()).await;
+    let second = timeout(Duration::from_secs(5), rx.recv()).await;
     assert_eq!(
         first.expect("in time").expect("sent"),
         ("dan".into(), "#rust".into(), "hello there".into())
