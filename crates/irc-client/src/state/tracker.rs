@@ -335,7 +335,14 @@ impl Default for Tracker {
 /// grown.
 fn fold_into(cm: CaseMapping, name: &str, buf: &mut String) {
     buf.clear();
-    buf.extend(name.chars().map(|c| cm.fold_char(c)));
+    if name.bytes().any(|b| matches!(b, b'[' | b'\\' | b']' | b'^')) {
+        buf.extend(name.chars().map(|c| cm.fold_char(c)));
+    } else {
+        // Every casemapping folds the rest of ASCII as ASCII lower case does,
+        // and leaves other characters alone.
+        buf.push_str(name);
+        buf.make_ascii_lowercase();
+    }
 }
 
 fn lookup(
@@ -1301,6 +1308,22 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_into_the_buffer_is_the_casemapping_s() {
+        let mut buf = String::new();
+        let all_ascii: String = (0_u8..128).map(char::from).collect();
+        for cm in [
+            CaseMapping::Ascii,
+            CaseMapping::Rfc1459,
+            CaseMapping::Rfc1459Strict,
+        ] {
+            for name in [all_ascii.as_str(), "Dan", "DAN[away]", "Zoë~Ünï", "a^b{c}|d"] {
+                fold_into(cm, name, &mut buf);
+                assert_eq!(buf, cm.fold(name), "{cm:?} {name:?}");
+            }
+        }
+    }
 
     fn feed(t: &mut Tracker, lines: &[&str]) -> Vec<String> {
         let mut sent = Vec::new();
