@@ -198,9 +198,12 @@ impl Decoder for IrcCodec {
             match memchr::memchr(b'\n', &buf[start..window]) {
                 Some(offset) => {
                     let end = start + offset;
-                    let line = buf.split_to(end + 1);
+                    // Copied out, then skipped: the buffer is never shared,
+                    // so skipping moves a pointer and the space is reused.
+                    let text = self.finish_line(&buf[..end]);
+                    buf.advance(end + 1);
                     self.next_index = 0;
-                    if let Some(text) = self.finish_line(&line[..end]) {
+                    if let Some(text) = text {
                         return Ok(Some(text));
                     }
                 }
