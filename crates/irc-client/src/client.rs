@@ -654,21 +654,23 @@ impl HandlerCache {
     /// How many names are remembered.
     const SIZE: usize = 8;
 
-    fn get(&mut self, client: &Client, name: &EventName) -> Option<Arc<HandlerSet>> {
+    fn get(&mut self, client: &Client, name: &EventName) -> Option<&Arc<HandlerSet>> {
         let generation = client.inner.generation.load(Ordering::Acquire);
         if generation != self.generation {
             self.entries.clear();
             self.generation = generation;
         }
-        if let Some((_, set)) = self.entries.iter().find(|(n, _)| n.same_as(name)) {
-            return set.clone();
-        }
-        let set = client.handlers_for(name);
-        if self.entries.len() == Self::SIZE {
-            self.entries.remove(0);
-        }
-        self.entries.push((name.clone(), set.clone()));
-        set
+        let i = match self.entries.iter().position(|(n, _)| n.same_as(name)) {
+            Some(i) => i,
+            None => {
+                if self.entries.len() == Self::SIZE {
+                    self.entries.remove(0);
+                }
+                self.entries.push((name.clone(), client.handlers_for(name)));
+                self.entries.len() - 1
+            }
+        };
+        self.entries.get(i).and_then(|(_, set)| set.as_ref())
     }
 }
 
@@ -833,6 +835,7 @@ impl Dispatcher {
         let Some(handlers) = self.cache.get(client, event.name()) else {
             return;
         };
+        let (semaphore, tasks) = (&self.semaphore, &mut self.tasks);
         let ctx = handler::context(client.clone(), event, handlers.schema);
         for h in &handlers.list {
             match h(&ctx) {
@@ -840,9 +843,7 @@ impl Dispatcher {
                     // A free slot is enough for the first poll: only this
                     // loop takes slots, so it is still free if the handler
                     // needs a task.
-                    if self.semaphore.available_permits() == 0
-                        && self.semaphore.acquire().await.is_err()
-                    {
+                    if semaphore.available_permits() == 0 && semaphore.acquire().await.is_err() {
                         break;
                     }
                     // The first poll runs here: a handler that does not
@@ -861,11 +862,11 @@ impl Dispatcher {
                             continue;
                         }
                     }
-                    let Ok(permit) = Arc::clone(&self.semaphore).acquire_owned().await else {
+                    let Ok(permit) = Arc::clone(semaphore).acquire_owned().await else {
                         break;
                     };
                     let name = ctx.event().name().clone();
-                    self.tasks.spawn(async move {
+                    tasks.spawn(async move {
                         let _permit = permit;
                         if std::panic::AssertUnwindSafe(fut)
                             .catch_unwind()

@@ -66,11 +66,6 @@ impl<'a> Tags<'a> {
     /// The tag with this key, the last one when the key repeats.
     #[must_use]
     pub fn find(&self, key: &str) -> Option<Tag<'a>> {
-        // Most lookups are for a key the line does not have: one substring
-        // search settles those without splitting the tags.
-        if memchr::memmem::find(self.raw.as_bytes(), key.as_bytes()).is_none() {
-            return None;
-        }
         self.iter().filter(|t| t.key == key).last()
     }
 
@@ -84,8 +79,7 @@ impl<'a> Tags<'a> {
     /// Whether a tag with this key is present.
     #[must_use]
     pub fn contains(&self, key: &str) -> bool {
-        memchr::memmem::find(self.raw.as_bytes(), key.as_bytes()).is_some()
-            && self.iter().any(|t| t.key == key)
+        self.iter().any(|t| t.key == key)
     }
 }
 

@@ -335,7 +335,10 @@ impl Default for Tracker {
 /// grown.
 fn fold_into(cm: CaseMapping, name: &str, buf: &mut String) {
     buf.clear();
-    if name.bytes().any(|b| matches!(b, b'[' | b'\\' | b']' | b'^')) {
+    if name
+        .bytes()
+        .any(|b| matches!(b, b'[' | b'\\' | b']' | b'^'))
+    {
         buf.extend(name.chars().map(|c| cm.fold_char(c)));
     } else {
         // Every casemapping folds the rest of ASCII as ASCII lower case does,
@@ -584,7 +587,17 @@ impl Tracker {
     /// `TOPIC` change that carries no `time` tag.
     pub fn handle_at(&mut self, msg: &Message<'_>, now: Option<u64>) -> Output {
         let mut out = Output::default();
-        if msg.tags().contains("batch") || msg.is_command("BATCH") {
+        // One pass over the tags for what the tracker reads of them.
+        let mut in_batch = false;
+        let mut account = None;
+        for tag in msg.tags() {
+            match tag.key {
+                "batch" => in_batch = true,
+                "account" => account = Some(tag.value()),
+                _ => {}
+            }
+        }
+        if in_batch || msg.is_command("BATCH") {
             out.completed_batch = self.batches.handle(msg);
         }
         let upper;
@@ -700,7 +713,6 @@ impl Tracker {
                 if let Some(s) = source.as_ref()
                     && let Some(host) = s.host()
                 {
-                    let account = msg.tag("account");
                     self.with_user(nick, |u| {
                         if u.host.as_deref() != Some(host) {
                             u.host = Some(host.to_owned());
@@ -1318,7 +1330,13 @@ mod tests {
             CaseMapping::Rfc1459,
             CaseMapping::Rfc1459Strict,
         ] {
-            for name in [all_ascii.as_str(), "Dan", "DAN[away]", "Zoë~Ünï", "a^b{c}|d"] {
+            for name in [
+                all_ascii.as_str(),
+                "Dan",
+                "DAN[away]",
+                "Zoë~Ünï",
+                "a^b{c}|d",
+            ] {
                 fold_into(cm, name, &mut buf);
                 assert_eq!(buf, cm.fold(name), "{cm:?} {name:?}");
             }
