@@ -273,11 +273,11 @@ async fn ingest(
 ) {
     let target = seen.load(Ordering::Relaxed) + privmsgs;
     for (i, line) in lines.iter().enumerate() {
-        let msg = OwnedMessage::parse(line.clone()).expect("parse");
-        if let Some(t) = tracker.as_deref_mut() {
-            black_box(t.handle(&msg.as_message()));
+        let event = Event::parse(line).expect("parse");
+        if let (Some(t), Some(msg)) = (tracker.as_deref_mut(), event.parsed()) {
+            black_box(t.handle(&msg));
         }
-        client.trigger(Event::from_line(msg)).expect("trigger");
+        client.trigger(event).expect("trigger");
         // The read loop gives way whenever a read of the socket would
         // block; say every 8 KiB, about 40 lines here.
         if i % 40 == 39 {

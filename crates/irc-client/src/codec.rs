@@ -3,9 +3,12 @@
 //!
 //! Decoding frames on LF. A CR right before the LF is stripped, so both CRLF
 //! (what the RFCs require) and a bare LF (what some servers send) end a line.
-//! Empty lines are skipped. The bytes of each line are turned into text by
-//! [`irc_proto::decode`]: UTF-8 where valid, CP1252 for the bytes that are
-//! not, so no line is lost for its encoding.
+//! Empty lines are skipped. A line that is UTF-8 is handed on as a
+//! [`ByteString`] that shares the read buffer's storage: no copy, no
+//! allocation of its own. A line that is not is read by [`irc_proto::decode`]
+//! as CP1252 for the bytes that are not UTF-8, so no line is lost for its
+//! encoding. (A line kept for a long time keeps the block of the read buffer
+//! it came from, a few kilobytes, alive.)
 //!
 //! A line longer than [`IrcCodec::max_line_length`] is not an error: its bytes
 //! are discarded up to the next LF, the [`IrcCodec::discarded`] counter goes
@@ -19,10 +22,10 @@
 //! cannot be packed safely (CR, LF or NUL in a parameter, ...) is refused and
 //! nothing is written.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
+use bytestring::ByteString;
 use irc_proto::MessageBuf;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -142,12 +145,9 @@ impl IrcCodec {
         }
     }
 
-    /// Turns one line (without its LF) into text, or `None` for an empty or
-    /// overlong line.
-    fn finish_line(&mut self, mut line: &[u8]) -> Option<String> {
-        if let [rest @ .., b'\r'] = line {
-            line = rest;
-        }
+    /// Checks one line (without its LF): `false` for an empty or overlong
+    /// line, which is dropped (and counted when overlong).
+    fn keep_line(&mut self, line: &[u8]) -> bool {
         if line.len() > self.max_line_length {
             self.count_overlong();
             tracing::warn!(
@@ -155,32 +155,37 @@ impl IrcCodec {
                 max = self.max_line_length,
                 "discarded an overlong line"
             );
-            return None;
+            return false;
         }
-        if line.is_empty() {
-            return None;
-        }
+        !line.is_empty()
+    }
+
+    /// Turns the bytes of a kept line into text: the bytes themselves when
+    /// they are UTF-8 (no copy), else a CP1252 reading of them.
+    fn text_of(&mut self, line: Bytes) -> ByteString {
         self.decoded += 1;
-        let text = irc_proto::decode(line);
         if let Some(c) = &self.counters {
             c.decoded();
         }
-        if let Cow::Owned(_) = text {
-            self.not_utf8 += 1;
-            if let Some(c) = &self.counters {
-                c.not_utf8();
+        match ByteString::try_from(line.clone()) {
+            Ok(text) => text,
+            Err(_) => {
+                self.not_utf8 += 1;
+                if let Some(c) = &self.counters {
+                    c.not_utf8();
+                }
+                tracing::debug!(len = line.len(), "read a line that is not UTF-8 as CP1252");
+                ByteString::from(irc_proto::decode(&line).into_owned())
             }
-            tracing::debug!(len = line.len(), "read a line that is not UTF-8 as CP1252");
         }
-        Some(text.into_owned())
     }
 }
 
 impl Decoder for IrcCodec {
-    type Item = String;
+    type Item = ByteString;
     type Error = std::io::Error;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<String>, std::io::Error> {
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<ByteString>, std::io::Error> {
         loop {
             if self.discarding {
                 // Skip to the end of the overlong line, wherever it is.
@@ -198,13 +203,16 @@ impl Decoder for IrcCodec {
             match memchr::memchr(b'\n', &buf[start..window]) {
                 Some(offset) => {
                     let end = start + offset;
-                    // Copied out, then skipped: the buffer is never shared,
-                    // so skipping moves a pointer and the space is reused.
-                    let text = self.finish_line(&buf[..end]);
-                    buf.advance(end + 1);
+                    // The line is split off the buffer, not copied: the
+                    // text handed on shares the buffer's storage.
+                    let mut line = buf.split_to(end + 1);
                     self.next_index = 0;
-                    if let Some(text) = text {
-                        return Ok(Some(text));
+                    line.truncate(end);
+                    if line.last() == Some(&b'\r') {
+                        line.truncate(end - 1);
+                    }
+                    if self.keep_line(&line) {
+                        return Ok(Some(self.text_of(line.freeze())));
                     }
                 }
                 None if buf.len() >= self.max_line_length.saturating_add(2) => {
@@ -228,7 +236,7 @@ impl Decoder for IrcCodec {
         }
     }
 
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<String>, std::io::Error> {
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<ByteString>, std::io::Error> {
         if let Some(line) = self.decode(buf)? {
             return Ok(Some(line));
         }
@@ -277,11 +285,11 @@ mod tests {
         for chunk in chunks {
             buf.extend_from_slice(chunk);
             while let Some(line) = codec.decode(&mut buf).expect("decode") {
-                out.push(line);
+                out.push(String::from(line));
             }
         }
         while let Some(line) = codec.decode_eof(&mut buf).expect("decode_eof") {
-            out.push(line);
+            out.push(String::from(line));
         }
         out
     }
@@ -290,6 +298,22 @@ mod tests {
         let mut codec = IrcCodec::new(max);
         let out = decode_chunks(&mut codec, &[input]);
         (out, codec.discarded())
+    }
+
+    #[test]
+    fn utf8_lines_share_the_read_buffer() {
+        let mut buf = BytesMut::from(&b"PING :a\r\nPRIVMSG #c :caf\xc3\xa9\r\nX :caf\xe9\n"[..]);
+        let start = buf.as_ptr() as usize;
+        let end = start + buf.len();
+        let mut codec = IrcCodec::default();
+        let inside = |s: &ByteString| (start..end).contains(&(s.as_ptr() as usize));
+        let a = codec.decode(&mut buf).expect("decode").expect("line");
+        let b = codec.decode(&mut buf).expect("decode").expect("line");
+        let c = codec.decode(&mut buf).expect("decode").expect("line");
+        assert_eq!((&*a, &*b, &*c), ("PING :a", "PRIVMSG #c :café", "X :café"));
+        assert!(inside(&a) && inside(&b), "UTF-8 lines are not copied");
+        assert!(!inside(&c), "a CP1252 line is decoded into text of its own");
+        assert_eq!(codec.not_utf8(), 1);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use bytestring::ByteString;
 use futures::{FutureExt, StreamExt};
 use irc_proto::{Message, MessageBuf, OwnedMessage};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -632,7 +633,7 @@ struct LineCtx<'a> {
 fn handle_line(
     ctx: &mut LineCtx<'_>,
     register: &mut Option<Register>,
-    line: String,
+    line: ByteString,
     permit: &mut Option<Place>,
 ) -> Result<Option<u16>, Error> {
     let client = ctx.client;

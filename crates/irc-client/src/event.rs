@@ -11,6 +11,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use bytestring::ByteString;
 use irc_proto::{Message, MessageBuf, OwnedMessage};
 
 use crate::error::Availability;
@@ -289,7 +290,7 @@ pub struct Event {
 struct Payload {
     /// The parsed line; `None` only for a [`MessageBuf`] that cannot be
     /// written as a line (see [`Event::from_message`]).
-    line: Option<OwnedMessage>,
+    line: Option<OwnedMessage<ByteString>>,
     /// The editable copy, made on demand (set at once for an event made
     /// from a [`MessageBuf`]).
     buf: OnceLock<Arc<MessageBuf>>,
@@ -309,7 +310,7 @@ impl Event {
         let line = message
             .pack()
             .ok()
-            .and_then(|line| OwnedMessage::parse(line).ok());
+            .and_then(|line| OwnedMessage::parse(ByteString::from(line)).ok());
         Self {
             name,
             message: Some(Payload {
@@ -319,9 +320,8 @@ impl Event {
         }
     }
 
-    /// The event of a parsed line: no copy of its parts is made.
-    #[must_use]
-    pub fn from_line(line: OwnedMessage) -> Self {
+    /// The event of a line as the read loop parsed it: no copy is made.
+    pub(crate) fn from_line(line: OwnedMessage<ByteString>) -> Self {
         Self {
             name: EventName::new(line.as_message().command()),
             message: Some(Payload {
@@ -337,7 +337,7 @@ impl Event {
     ///
     /// The [`irc_proto::ParseError`] when the line does not parse.
     pub fn parse(line: &str) -> Result<Self, irc_proto::ParseError> {
-        OwnedMessage::parse(line.to_owned()).map(Self::from_line)
+        OwnedMessage::parse(ByteString::from(line)).map(Self::from_line)
     }
 
     /// A local event without a message (`CLIENT_CONNECT`, or a name of your
@@ -365,14 +365,7 @@ impl Event {
         self.message
             .as_ref()
             .and_then(|p| p.line.as_ref())
-            .map(OwnedMessage::as_message)
-    }
-
-    /// The message as received, line and layout, unless this is a local
-    /// event.
-    #[must_use]
-    pub fn line(&self) -> Option<&OwnedMessage> {
-        self.message.as_ref().and_then(|p| p.line.as_ref())
+            .map(|line| line.as_message())
     }
 
     /// The message as an editable [`MessageBuf`], unless this is a local
@@ -391,7 +384,7 @@ impl Event {
                 payload
                     .line
                     .as_ref()
-                    .map(OwnedMessage::to_buf)
+                    .map(|line| line.as_message().to_buf())
                     .unwrap_or_default(),
             )
         }))
@@ -407,12 +400,6 @@ impl Event {
 impl From<MessageBuf> for Event {
     fn from(m: MessageBuf) -> Self {
         Self::from_message(m)
-    }
-}
-
-impl From<OwnedMessage> for Event {
-    fn from(m: OwnedMessage) -> Self {
-        Self::from_line(m)
     }
 }
 

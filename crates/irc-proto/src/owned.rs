@@ -34,10 +34,13 @@ struct Layout {
 
 /// A parsed message that owns its line.
 ///
-/// One allocation (the `String` of the line, which it takes over), the
-/// parse done once, and every read through the same zero-copy view a
-/// borrowed [`Message`] gives. It is what a client keeps for a line it has
-/// received; [`MessageBuf`] is what it builds to send.
+/// The line is kept in whatever text storage `S` it came in: a `String`
+/// by default (one allocation, which it takes over), or any type that
+/// derefs to `str` through [`AsRef`] (an `Arc<str>`, or a string view of a
+/// shared read buffer, which costs no allocation at all). The parse is done
+/// once, and every read goes through the same zero-copy view a borrowed
+/// [`Message`] gives. It is what a client keeps for a line it has received;
+/// [`MessageBuf`] is what it builds to send.
 ///
 /// ```
 /// use irc_proto::OwnedMessage;
@@ -53,12 +56,12 @@ struct Layout {
 /// # Ok::<(), irc_proto::ParseError>(())
 /// ```
 #[derive(Clone)]
-pub struct OwnedMessage {
-    line: String,
+pub struct OwnedMessage<S = String> {
+    line: S,
     layout: Layout,
 }
 
-impl OwnedMessage {
+impl<S: AsRef<str>> OwnedMessage<S> {
     /// Parses a line in the default lenient mode and keeps it.
     ///
     /// A line ending (`\r\n` or `\n`) at the end is left in the string but
@@ -68,7 +71,7 @@ impl OwnedMessage {
     ///
     /// What [`Message::parse`] reports, and
     /// [`ParseErrorKind::LineTooLong`] for a line of 4 GiB or more.
-    pub fn parse(line: String) -> Result<Self, ParseError> {
+    pub fn parse(line: S) -> Result<Self, ParseError> {
         Self::parse_with(line, ParseMode::Lenient)
     }
 
@@ -77,11 +80,12 @@ impl OwnedMessage {
     /// # Errors
     ///
     /// As [`OwnedMessage::parse`].
-    pub fn parse_with(line: String, mode: ParseMode) -> Result<Self, ParseError> {
-        if u32::try_from(line.len()).is_err() {
+    pub fn parse_with(line: S, mode: ParseMode) -> Result<Self, ParseError> {
+        let text = line.as_ref();
+        if u32::try_from(text.len()).is_err() {
             return Err(ParseError::new(ParseErrorKind::LineTooLong, 0));
         }
-        let layout = Layout::of(&Message::parse_with(&line, mode)?, &line);
+        let layout = Layout::of(&Message::parse_with(text, mode)?, text);
         Ok(Self { line, layout })
     }
 
@@ -90,18 +94,18 @@ impl OwnedMessage {
     #[must_use]
     #[inline]
     pub fn as_message(&self) -> Message<'_> {
-        self.layout.view(&self.line)
+        self.layout.view(self.line.as_ref())
     }
 
     /// The line as it was received (with its line ending, if it had one).
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.line
+        self.line.as_ref()
     }
 
     /// Gives the line back.
     #[must_use]
-    pub fn into_string(self) -> String {
+    pub fn into_inner(self) -> S {
         self.line
     }
 
@@ -112,26 +116,26 @@ impl OwnedMessage {
     }
 }
 
-impl fmt::Debug for OwnedMessage {
+impl<S: AsRef<str>> fmt::Debug for OwnedMessage<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.as_message(), f)
     }
 }
 
-impl fmt::Display for OwnedMessage {
+impl<S: AsRef<str>> fmt::Display for OwnedMessage<S> {
     /// The message as it was parsed, without a line ending.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.as_message(), f)
     }
 }
 
-impl PartialEq for OwnedMessage {
+impl<S: AsRef<str>> PartialEq for OwnedMessage<S> {
     fn eq(&self, other: &Self) -> bool {
         self.as_message() == other.as_message()
     }
 }
 
-impl Eq for OwnedMessage {}
+impl<S: AsRef<str>> Eq for OwnedMessage<S> {}
 
 impl TryFrom<String> for OwnedMessage {
     type Error = ParseError;
@@ -149,8 +153,8 @@ impl TryFrom<&str> for OwnedMessage {
     }
 }
 
-impl From<&OwnedMessage> for MessageBuf {
-    fn from(m: &OwnedMessage) -> Self {
+impl<S: AsRef<str>> From<&OwnedMessage<S>> for MessageBuf {
+    fn from(m: &OwnedMessage<S>) -> Self {
         m.to_buf()
     }
 }
@@ -247,6 +251,14 @@ mod tests {
         );
         let e = OwnedMessage::parse(":only-a-source".to_owned()).unwrap_err();
         assert_eq!(e, Message::parse(":only-a-source").unwrap_err());
+    }
+
+    #[test]
+    fn any_text_storage_will_do() {
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(":n!u@h PRIVMSG #c :hi");
+        let m = OwnedMessage::parse(std::sync::Arc::clone(&shared)).expect("parses");
+        assert_eq!(m.as_message().trailing(), Some("hi"));
+        assert!(std::sync::Arc::ptr_eq(&m.into_inner(), &shared));
     }
 
     #[test]
