@@ -697,17 +697,21 @@ impl Backlog {
 
     /// How many places are taken.
     pub(crate) fn taken(&self) -> usize {
-        self.taken.load(Ordering::Acquire)
+        // A failed `try_take` is over the bound for an instant.
+        self.taken.load(Ordering::Acquire).min(self.bound)
     }
 
     /// Takes a place when there is one.
     pub(crate) fn try_take(&self) -> Option<Place> {
-        self.taken
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.bound).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Place(()))
+        // One atomic add in the common case; over the bound, it is undone
+        // (a place given back meanwhile sees a full backlog and wakes the
+        // taker, which then tries again).
+        if self.taken.fetch_add(1, Ordering::AcqRel) < self.bound {
+            Some(Place(()))
+        } else {
+            self.taken.fetch_sub(1, Ordering::AcqRel);
+            None
+        }
     }
 
     /// Waits for a place.

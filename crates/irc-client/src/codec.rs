@@ -71,6 +71,8 @@ pub struct IrcCodec {
     not_utf8: u64,
     /// How many lines the end of the stream cut off.
     incomplete: u64,
+    /// How many of `decoded` the client's counters have been told of.
+    decoded_synced: u64,
     /// The client's counters, also kept up to date when there is one.
     counters: Option<Arc<Counters>>,
 }
@@ -94,6 +96,7 @@ impl IrcCodec {
             discarded: 0,
             not_utf8: 0,
             incomplete: 0,
+            decoded_synced: 0,
             counters: None,
         }
     }
@@ -137,6 +140,15 @@ impl IrcCodec {
         self.incomplete
     }
 
+    /// Brings the client's count of decoded lines up to date (it is
+    /// updated once for the lines read in one go, not for each line).
+    pub(crate) fn sync_counters(&mut self) {
+        if let Some(c) = &self.counters {
+            c.decoded(self.decoded - self.decoded_synced);
+            self.decoded_synced = self.decoded;
+        }
+    }
+
     /// Counts an overlong line.
     fn count_overlong(&mut self) {
         self.discarded += 1;
@@ -164,9 +176,6 @@ impl IrcCodec {
     /// they are UTF-8 (no copy), else a CP1252 reading of them.
     fn text_of(&mut self, line: Bytes) -> ByteString {
         self.decoded += 1;
-        if let Some(c) = &self.counters {
-            c.decoded();
-        }
         match ByteString::try_from(line.clone()) {
             Ok(text) => text,
             Err(_) => {

@@ -361,6 +361,7 @@ async fn run_connection(
         registered_at,
         sts_checked: !config.sts,
         events: Vec::new(),
+        messages: 0,
     };
 
     // One keepalive timer for the connection: moved only when it fired or
@@ -440,7 +441,11 @@ async fn run_connection(
                         None => break None,
                     }
                 };
-                // Before anything else can be dispatched, and before waiting.
+                // Counted before the events go, so a handler sees them, and
+                // handed over before anything else can be dispatched or the
+                // loop waits.
+                lines.decoder_mut().sync_counters();
+                client.inner.counters.messages(std::mem::take(&mut ctx.messages));
                 client.dispatch_batch(std::mem::take(&mut ctx.events));
                 keepalive.received(Instant::now().into_std());
                 if let Some(ended) = ended {
@@ -626,6 +631,8 @@ struct LineCtx<'a> {
     /// The events of the lines handled since the last hand-over to the
     /// dispatcher, in order: they go together, in one send.
     events: Vec<(Event, Option<Place>)>,
+    /// Messages handled since the client's counters were last told.
+    messages: u64,
 }
 
 /// One line from the server: PONG, registration, our nick, our channels,
@@ -651,7 +658,7 @@ fn handle_line(
     let Some(msg) = event.parsed() else {
         return Ok(None);
     };
-    client.inner.counters.message();
+    ctx.messages += 1;
     tracing::trace!(line = msg.as_str(), "recv");
     if msg.is_command("PING") {
         let pong = MessageBuf::new("PONG").with_params(msg.params().iter());

@@ -69,8 +69,8 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    pub(crate) fn decoded(&self) {
-        self.decoded.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn decoded(&self, n: u64) {
+        self.decoded.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn overlong(&self) {
@@ -89,8 +89,8 @@ impl Counters {
         self.incomplete.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn message(&self) {
-        self.messages.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn messages(&self, n: u64) {
+        self.messages.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self) -> Stats {
@@ -112,13 +112,13 @@ mod tests {
     #[test]
     fn snapshot_reads_every_counter() {
         let c = Counters::default();
-        c.decoded();
-        c.decoded();
+        c.decoded(1);
+        c.decoded(1);
         c.overlong();
         c.unparsable();
         c.not_utf8();
         c.incomplete();
-        c.message();
+        c.messages(1);
         let s = c.snapshot();
         assert_eq!(
             s,
