@@ -331,12 +331,14 @@ impl Client {
         message: MessageBuf,
         class: Option<LineClass>,
     ) -> Result<(), Box<(Error, MessageBuf)>> {
+        // Read before the connection's lock is taken.
+        let cm = message.is_command("JOIN").then(|| self.casemapping());
         let conn = lock(&self.inner.conn);
         let Some(conn) = conn.as_ref() else {
             return Err(Box::new((Error::NotConnected, message)));
         };
-        if message.is_command("JOIN") {
-            lock(&self.inner.session).note_join_keys(&message);
+        if let Some(cm) = cm {
+            lock(&self.inner.session).note_join_keys(&message, cm);
         } else if message.is_command("NICK") && conn.out.is_registered() {
             lock(&self.inner.session).note_nick(&message);
         }

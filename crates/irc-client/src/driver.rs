@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use bytestring::ByteString;
 use futures::{FutureExt, StreamExt};
-use irc_proto::{Message, MessageBuf, OwnedMessage};
+use irc_proto::{CaseMapping, Message, MessageBuf, OwnedMessage};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Notify;
@@ -122,8 +122,8 @@ impl Outgoing {
     }
 }
 
-/// A channel or nick folded for comparison (ASCII and the RFC 1459
-/// brackets; close enough for flood buckets and the rejoin list).
+/// A target folded for its flood bucket (ASCII and the RFC 1459
+/// brackets: close enough to share a bucket, whatever the casemapping).
 fn fold(name: &str) -> String {
     name.chars().map(fold_char).collect()
 }
@@ -134,15 +134,9 @@ const fn fold_char(c: char) -> char {
         '[' => '{',
         ']' => '}',
         '\\' => '|',
-        '~' => '^',
+        '^' => '~',
         c => c.to_ascii_lowercase(),
     }
-}
-
-/// Whether two names are the same once folded, without building strings.
-fn same_name(a: &str, b: &str) -> bool {
-    // Folding keeps every character's length in bytes.
-    a.len() == b.len() && a.chars().map(fold_char).eq(b.chars().map(fold_char))
 }
 
 /// What outlives one connection.
@@ -163,14 +157,15 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// Remembers the keys of an outgoing `JOIN #a,#b key1,key2`.
-    pub(crate) fn note_join_keys(&mut self, join: &MessageBuf) {
+    /// Remembers the keys of an outgoing `JOIN #a,#b key1,key2`; channel
+    /// names compare under the server's casemapping `cm`.
+    pub(crate) fn note_join_keys(&mut self, join: &MessageBuf, cm: CaseMapping) {
         let (Some(chans), Some(keys)) = (join.params.first(), join.params.get(1)) else {
             return;
         };
         for (chan, key) in chans.split(',').zip(keys.split(',')) {
             if !key.is_empty() {
-                self.keys.insert(fold(chan), key.to_owned());
+                self.keys.insert(cm.fold(chan).into_owned(), key.to_owned());
             }
         }
     }
@@ -182,15 +177,14 @@ impl Session {
         }
     }
 
-    fn joined(&mut self, chan: &str) {
-        let key = self.keys.get(&fold(chan)).cloned();
-        self.parted(chan);
+    fn joined(&mut self, chan: &str, cm: CaseMapping) {
+        let key = self.keys.get(cm.fold(chan).as_ref()).cloned();
+        self.parted(chan, cm);
         self.channels.push((chan.to_owned(), key));
     }
 
-    fn parted(&mut self, chan: &str) {
-        let f = fold(chan);
-        self.channels.retain(|(c, _)| fold(c) != f);
+    fn parted(&mut self, chan: &str, cm: CaseMapping) {
+        self.channels.retain(|(c, _)| !cm.equal(c, chan));
     }
 
     /// The STS store, loaded from the state directory on first use.
@@ -734,9 +728,10 @@ fn track_self(client: &Client, msg: &Message<'_>) {
         return;
     };
     let param = |i: usize| msg.param(i);
+    let cm = client.casemapping();
     let (from_me, kicks_me) = {
         let me = lock(&client.inner.nick);
-        let is_me = |n: &str| same_name(n, &me);
+        let is_me = |n: &str| cm.equal(n, &me);
         (
             msg.source().is_some_and(|s| is_me(s.nick())),
             verb == "KICK" && param(1).is_some_and(is_me),
@@ -750,20 +745,20 @@ fn track_self(client: &Client, msg: &Message<'_>) {
         }
         "JOIN" if from_me => {
             if let Some(chan) = param(0) {
-                lock(&client.inner.session).joined(chan);
+                lock(&client.inner.session).joined(chan, cm);
             }
         }
         "PART" if from_me => {
             if let Some(chans) = param(0) {
                 let mut session = lock(&client.inner.session);
                 for chan in chans.split(',') {
-                    session.parted(chan);
+                    session.parted(chan, cm);
                 }
             }
         }
         "KICK" if kicks_me => {
             if let Some(chan) = param(0) {
-                lock(&client.inner.session).parted(chan);
+                lock(&client.inner.session).parted(chan, cm);
             }
         }
         "CAP" => {
@@ -811,11 +806,15 @@ mod tests {
     #[test]
     fn session_tracks_channels_and_keys() {
         let mut s = Session::default();
-        s.note_join_keys(&MessageBuf::new("JOIN").with_params(["#a,#B[x],#c", "ka,kb"]));
-        s.joined("#a");
-        s.joined("#b{x}");
-        s.joined("#c");
-        s.joined("#A");
+        let cm = CaseMapping::Rfc1459;
+        s.note_join_keys(
+            &MessageBuf::new("JOIN").with_params(["#a,#B[x],#c", "ka,kb"]),
+            cm,
+        );
+        s.joined("#a", cm);
+        s.joined("#b{x}", cm);
+        s.joined("#c", cm);
+        s.joined("#A", cm);
         assert_eq!(
             s.channels,
             [
@@ -824,8 +823,12 @@ mod tests {
                 ("#A".to_owned(), Some("ka".to_owned())),
             ]
         );
-        s.parted("#B[X]");
+        s.parted("#B[X]", cm);
         assert_eq!(s.channels.len(), 2);
+        // Under `ascii`, brackets are not braces: another channel.
+        s.joined("#b[x]", CaseMapping::Ascii);
+        s.parted("#B{X}", CaseMapping::Ascii);
+        assert_eq!(s.channels.len(), 3);
         s.note_nick(&MessageBuf::new("NICK").with_param("newnick"));
         assert_eq!(s.wanted_nick.as_deref(), Some("newnick"));
     }
