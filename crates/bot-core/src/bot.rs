@@ -1,8 +1,8 @@
 //! The bot runtime: configuration, plugin registry and the dispatch path.
 //!
 //! A message goes: backend -> [`Callbacks::callback_message`] -> plugin
-//! `on_message` hooks -> (a `delayed` message, replayed history, stops
-//! here) -> prefix / addressing -> command match (longest
+//! `on_message` hooks -> (a `delayed` message, replayed history, and an
+//! `action`, an emote, stop here) -> prefix / addressing -> command match (longest
 //! multi-word name, then prefixed regex commands, then unprefixed ones) ->
 //! filter chain (ACL, rate limit, plugin filters) -> handler in its own
 //! task -> reply rendered for the backend and split into `partial`
@@ -690,9 +690,9 @@ impl Bot {
                     .await;
             }
         }
-        if msg.delayed {
-            // History replayed by the network: hooks see it, but old
-            // commands are not run again.
+        if msg.delayed || msg.action {
+            // History replayed by the network, or an emote: hooks see it,
+            // but no command is run from it.
             return;
         }
         let commands = self.active_commands();

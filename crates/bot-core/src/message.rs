@@ -24,6 +24,11 @@ pub struct Message {
     pub delayed: bool,
     /// The message is one part of a longer one split to fit the backend.
     pub partial: bool,
+    /// The message is an action, an emote (IRC's `/me waves`): `body` is
+    /// what the sender does. Message hooks see actions; commands are not
+    /// run from them. A backend sends an outgoing action as its emote when
+    /// it has one.
+    pub action: bool,
     /// Backend-specific data (message ids, tags, ...).
     pub extras: serde_json::Map<String, serde_json::Value>,
 }
@@ -55,6 +60,13 @@ impl Message {
     #[must_use]
     pub fn in_thread_of(mut self, parent: Message) -> Self {
         self.parent = Some(Box::new(parent));
+        self
+    }
+
+    /// Makes this an action (an emote, IRC's `/me`).
+    #[must_use]
+    pub fn as_action(mut self) -> Self {
+        self.action = true;
         self
     }
 

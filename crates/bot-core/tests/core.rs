@@ -201,6 +201,18 @@ mod dispatch {
     }
 
     #[tokio::test]
+    async fn actions_run_no_command() {
+        let bot = demo_bot(BotConfig::default()).await;
+        let emote = Message::new("!echo from an emote")
+            .from(Person::new("tester"))
+            .to(Person::new("bot"))
+            .as_action();
+        bot.push(emote);
+        bot.assert_no_reply(Duration::from_millis(50)).await;
+        bot.assert_command("!echo live", "live").await;
+    }
+
+    #[tokio::test]
     async fn own_messages_are_ignored() {
         let bot = demo_bot(BotConfig::default()).await;
         bot.push(

@@ -67,8 +67,11 @@
 //! callbacks, `TOPIC` the topic callback, `AWAY` (IRCv3 `away-notify`) a
 //! presence change (away, or online again), and `QUIT` of others an
 //! offline presence (with the quit message). CTCP requests `VERSION`,
-//! `PING`, `TIME` and `CLIENTINFO` are answered by the backend; other CTCPs
-//! (including `ACTION`) are ignored. Events reach the bot in the order they
+//! `PING`, `TIME` and `CLIENTINFO` are answered by the backend; an `ACTION`
+//! (`/me waves`) reaches the bot as a message with
+//! [`Message::action`](crate::Message::action) set (hooks see it, commands
+//! are not run from it), and an outgoing action message is sent as
+//! `ACTION`s; other CTCPs are ignored. Events reach the bot in the order they
 //! arrived on a single-threaded runtime.
 //!
 //! # Connections
@@ -433,16 +436,23 @@ impl Shared {
                 let Some(person) = self.source_person(m) else {
                     return;
                 };
+                let mut action = false;
+                let mut text = text;
                 if let Some(c) = ctcp::decode(text) {
-                    if !self.is_me(&source) {
-                        self.answer_ctcp(&source, &c);
+                    if !c.is_command("ACTION") {
+                        if !self.is_me(&source) {
+                            self.answer_ctcp(&source, &c);
+                        }
+                        return;
                     }
-                    return;
+                    action = true;
+                    text = c.params;
                 }
                 if self.is_channel(target) {
-                    let msg = Message::new(text)
+                    let mut msg = Message::new(text)
                         .from(self.occupant(person, target))
                         .to(RoomId::new(target));
+                    msg.action = action;
                     let mentioned: Vec<Identifier> = nick_words(text)
                         .into_iter()
                         .filter(|w| self.client.member_modes(target, w).is_some())
@@ -455,7 +465,8 @@ impl Shared {
                         self.forward(Incoming::Mention(Box::new(msg), mentioned));
                     }
                 } else {
-                    let msg = Message::new(text).from(person).to(self.me());
+                    let mut msg = Message::new(text).from(person).to(self.me());
+                    msg.action = action;
                     self.forward(Incoming::Message(Box::new(msg)));
                 }
             }
@@ -583,7 +594,17 @@ impl Shared {
     }
 
     async fn send_text(&self, target: &str, text: &str) -> Result<(), BackendError> {
-        let pieces = split::split(MessageKind::Privmsg, target, text, &self.split_options())
+        self.send_as(MessageKind::Privmsg, target, text).await
+    }
+
+    /// Sends `text` as PRIVMSG lines or as `ACTION`s, split to fit.
+    async fn send_as(
+        &self,
+        kind: MessageKind,
+        target: &str,
+        text: &str,
+    ) -> Result<(), BackendError> {
+        let pieces = split::split(kind, target, text, &self.split_options())
             .map_err(|e| BackendError::Other(format!("cannot send to {target:?}: {e}")))?;
         for piece in pieces {
             let line =
@@ -778,7 +799,12 @@ impl Backend for IrcBackend {
     fn send_message(&self, msg: Message) -> BoxFuture<'_, Result<(), BackendError>> {
         Box::pin(async move {
             let target = target_of(msg.to.as_ref())?;
-            self.shared.send_text(&target, &msg.body).await
+            let kind = if msg.action {
+                MessageKind::Action
+            } else {
+                MessageKind::Privmsg
+            };
+            self.shared.send_as(kind, &target, &msg.body).await
         })
     }
 
@@ -1119,6 +1145,7 @@ mod tests {
             ":alice!a@h PRIVMSG #c :!help",
             ":alice!a@h PRIVMSG Bot :hi",
             ":alice!a@h PRIVMSG bot :\x01VERSION\x01",
+            ":alice!a@h PRIVMSG #c :\x01ACTION waves at bot\x01",
             ":alice!a@h NOTICE #c :not for bots",
             ":bot!b@h JOIN #c",
             ":alice!a@h JOIN #c",
@@ -1138,7 +1165,13 @@ mod tests {
         while let Ok(i) = rx.try_recv() {
             got.push(i);
         }
-        assert_eq!(got.len(), 12, "{got:#?}");
+        assert_eq!(got.len(), 13, "{got:#?}");
+        let Incoming::Message(action) = got.remove(2) else {
+            panic!("an ACTION is a message")
+        };
+        assert!(action.action && action.is_group());
+        assert_eq!(action.body, "waves at bot");
+        assert!(matches!(&got[0], Incoming::Message(m) if !m.action));
         let Incoming::Message(m) = &got[0] else {
             panic!("{:?}", got[0])
         };
