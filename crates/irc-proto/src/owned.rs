@@ -1,7 +1,7 @@
 //! [`OwnedMessage`]: a parsed line that owns its text, with the zero-copy
 //! views of [`Message`] and one allocation (the line itself).
 //!
-//! [`MessageBuf`](crate::MessageBuf) is the message to build and edit: one
+//! [`MessageBuf`] is the message to build and edit: one
 //! `String` for each tag, the source, the command and every parameter.
 //! `OwnedMessage` is the message that was read: the line, kept as it came,
 //! plus where each part of it lies. Keeping a received message this way
