@@ -644,17 +644,30 @@ pub(crate) struct HandlerSet {
     list: Vec<ErasedHandler>,
 }
 
-/// What the dispatcher remembers of the handler table: the last few event
-/// names it looked up (by identity: the names of common verbs and numerics
-/// are shared), valid while no handler is registered.
-struct HandlerCache {
+/// What the read loop and the dispatcher remember of the handler table:
+/// the last event names they looked up (by identity: the names of common
+/// verbs and numerics are shared), valid while no handler is registered.
+pub(crate) struct HandlerCache {
     generation: u64,
     entries: Vec<(EventName, Option<Arc<HandlerSet>>)>,
 }
 
 impl HandlerCache {
     /// How many names are remembered.
-    const SIZE: usize = 8;
+    const SIZE: usize = 32;
+
+    pub(crate) fn new() -> Self {
+        Self {
+            generation: u64::MAX,
+            entries: Vec::with_capacity(Self::SIZE),
+        }
+    }
+
+    /// Whether an event of this name has anyone to go to: a handler, or
+    /// any pending `wait` (checked as a whole, not by name).
+    pub(crate) fn wanted(&mut self, client: &Client, name: &EventName) -> bool {
+        client.inner.waiting.load(Ordering::Acquire) > 0 || self.get(client, name).is_some()
+    }
 
     fn get(&mut self, client: &Client, name: &EventName) -> Option<&Arc<HandlerSet>> {
         let generation = client.inner.generation.load(Ordering::Acquire);
@@ -769,10 +782,7 @@ async fn dispatch_loop(
         backlog,
         semaphore: Arc::new(Semaphore::new(permits)),
         tasks: JoinSet::new(),
-        cache: HandlerCache {
-            generation: u64::MAX,
-            entries: Vec::with_capacity(HandlerCache::SIZE),
-        },
+        cache: HandlerCache::new(),
     };
     // Several events per wake-up when they come fast.
     let mut batch = Vec::with_capacity(DISPATCH_BATCH);

@@ -32,7 +32,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
-use crate::client::{Client, Connection, Ended, Place, lock};
+use crate::client::{Client, Connection, Ended, HandlerCache, Place, lock};
 use crate::codec::IrcCodec;
 use crate::config::{Config, Transport};
 use crate::error::{Error, RegistrationError};
@@ -356,6 +356,7 @@ async fn run_connection(
         sts_checked: !config.sts,
         events: Vec::new(),
         messages: 0,
+        interest: HandlerCache::new(),
     };
 
     // One keepalive timer for the connection: moved only when it fired or
@@ -627,6 +628,8 @@ struct LineCtx<'a> {
     events: Vec<(Event, Option<Place>)>,
     /// Messages handled since the client's counters were last told.
     messages: u64,
+    /// Which event names have handlers.
+    interest: HandlerCache,
 }
 
 /// One line from the server: PONG, registration, our nick, our channels,
@@ -707,7 +710,11 @@ fn handle_line(
         }
         tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
-    ctx.events.push((event, permit.take()));
+    // An event nobody listens for (no handler, no pending wait) stops here:
+    // it has done its work (state, registration, PONG).
+    if ctx.interest.wanted(client, event.name()) {
+        ctx.events.push((event, permit.take()));
+    }
     if let Some(end) = batch_end {
         ctx.events.push((end, None));
     }
