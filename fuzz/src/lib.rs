@@ -6,7 +6,7 @@
 
 #![forbid(unsafe_code)]
 
-use irc_proto::{Message, MessageBuf, ParseMode, decode};
+use irc_proto::{Message, MessageBuf, OwnedMessage, ParseMode, decode};
 
 /// Reads every part of a parsed message, so that lazy paths run too.
 fn walk(m: &Message<'_>) -> usize {
@@ -31,11 +31,24 @@ fn walk(m: &Message<'_>) -> usize {
 pub fn parse(data: &[u8]) {
     let text = decode(data);
     for mode in [ParseMode::Lenient, ParseMode::Strict] {
+        let owned = OwnedMessage::parse_with(text.to_string(), mode);
         match Message::parse_with(&text, mode) {
             Ok(m) => {
                 walk(&m);
+                // The owned form reads exactly as the borrowed one.
+                let owned = owned.expect("the owned parse accepts what the borrowed one does");
+                let view = owned.as_message();
+                assert_eq!(view, m);
+                assert_eq!(view.as_str(), m.as_str());
+                assert_eq!(view.params().len(), m.params().len());
+                for i in 0..=m.params().len() {
+                    assert_eq!(view.param(i), m.param(i));
+                }
             }
-            Err(e) => assert!(e.at <= text.len(), "error offset past the end"),
+            Err(e) => {
+                assert!(e.at <= text.len(), "error offset past the end");
+                assert_eq!(owned.err(), Some(e), "the owned parse fails alike");
+            }
         }
     }
     if let Ok(m) = Message::parse_bytes(data) {
