@@ -106,6 +106,20 @@ fn text_mode_answers_through_a_pipe() {
 }
 
 #[test]
+fn text_mode_actions_run_no_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, out, err) = text_session(
+        dir.path(),
+        &["--text"],
+        "/me !echo sneaky\n/me gives rust++\n!echo live\n",
+    );
+    assert!(status.success(), "{status:?}\n{err}");
+    assert!(!out.contains("sneaky"), "{out}");
+    assert!(!out.contains("karma"), "{out}");
+    assert!(out.contains("<ircbot> live\n"), "{out}");
+}
+
+#[test]
 fn text_mode_uses_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bot.toml");

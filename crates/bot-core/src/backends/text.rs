@@ -13,6 +13,7 @@
 //! | `/join #room`     | join `#room`; next lines are said there        |
 //! | `/part`           | leave the current room; back to direct talk    |
 //! | `/topic text`     | set the current room's topic                   |
+//! | `/me text`        | an action (an emote): hooks see it, no command runs |
 //! | `/as user`        | speak as another user from now on              |
 //! | `/whoami`         | show who is speaking, and where                |
 //! | `/quit`           | stop                                           |
@@ -32,7 +33,7 @@ use crate::render::Markup;
 type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
 type Writer = Box<dyn AsyncWrite + Unpin + Send>;
 
-const HELPERS: &str = "/join #room, /part, /topic text, /as user, /whoami, /quit, /help";
+const HELPERS: &str = "/join #room, /part, /topic text, /me text, /as user, /whoami, /quit, /help";
 
 #[derive(Debug, Default)]
 struct State {
@@ -124,6 +125,21 @@ impl TextBackend {
     }
 
     /// Handles one input line; `Ok(true)` to stop.
+    /// `text` said by the current user, where they are.
+    fn said(&self, text: &str) -> Message {
+        let (user, room) = {
+            let st = self.state();
+            (st.user.clone(), st.room.clone())
+        };
+        let person = Person::new(user);
+        match room {
+            Some(room) => Message::new(text)
+                .from(RoomOccupant::new(person, room.clone()))
+                .to(room),
+            None => Message::new(text).from(person).to(self.me.clone()),
+        }
+    }
+
     async fn handle_line(
         &self,
         line: &str,
@@ -190,24 +206,16 @@ impl TextBackend {
                     None => self.write_line("not in a room").await?,
                 }
             }
+            "/me" if !rest.is_empty() => {
+                let mut msg = self.said(rest);
+                msg.action = true;
+                callbacks.callback_message(msg).await;
+            }
             c if c.starts_with('/') && c.len() > 1 => {
                 self.write_line(&format!("unknown helper {c}; try /help"))
                     .await?;
             }
-            _ => {
-                let (user, room) = {
-                    let st = self.state();
-                    (st.user.clone(), st.room.clone())
-                };
-                let person = Person::new(user);
-                let msg = match room {
-                    Some(room) => Message::new(line)
-                        .from(RoomOccupant::new(person, room.clone()))
-                        .to(room),
-                    None => Message::new(line).from(person).to(self.me.clone()),
-                };
-                callbacks.callback_message(msg).await;
-            }
+            _ => callbacks.callback_message(self.said(line)).await,
         }
         Ok(false)
     }
