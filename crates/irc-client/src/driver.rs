@@ -570,6 +570,41 @@ fn check_sts(
     }
 }
 
+/// `sts` offered by `CAP NEW` (the policy changed while connected). Over
+/// TLS the policy is stored or refreshed (a zero duration removes it). On a
+/// plain connection the TLS port is noted, so the next connection goes
+/// there over TLS; this one is not dropped for it.
+fn sts_from_cap_new(ctx: &LineCtx<'_>, msg: &Message<'_>) {
+    if !msg.param(1).is_some_and(|s| s.eq_ignore_ascii_case("NEW")) {
+        return;
+    }
+    let Some(value) = msg.trailing().and_then(|caps| {
+        caps.split_ascii_whitespace()
+            .find_map(|cap| cap.strip_prefix("sts="))
+    }) else {
+        return;
+    };
+    let value = StsValue::parse(value);
+    let mut session = lock(&ctx.client.inner.session);
+    if ctx.tls {
+        if let Some(duration) = value.duration {
+            let store = session.sts_store(ctx.config);
+            match store.record(&ctx.config.host, ctx.port, duration, SystemTime::now()) {
+                Ok(()) => {
+                    tracing::info!(duration, port = ctx.port, "STS policy from CAP NEW stored");
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot store the STS policy"),
+            }
+        }
+    } else if let Some(port) = value.port {
+        tracing::info!(
+            port,
+            "STS offered with CAP NEW: the next connection uses TLS"
+        );
+        session.sts_upgrade = Some(port);
+    }
+}
+
 /// The writer task: the only code that writes to the socket. It takes the
 /// lines flood control lets go, sleeps until the next may, and ends once
 /// the queue is closed (after writing what may go at that moment).
@@ -664,6 +699,9 @@ fn handle_line(
         }
     }
     track_self(client, &msg);
+    if ctx.config.sts && msg.is_command("CAP") {
+        sts_from_cap_new(ctx, &msg);
+    }
     // Channel and user state (and awaited replies) see the line before its event.
     let batch_end = client.track(&msg);
     let mut connected = false;

@@ -12,6 +12,9 @@
 //!   `duration=0` removes it.
 //! - Before connecting in plain text to a host with a stored, unexpired
 //!   policy, the client uses TLS on the policy's port instead.
+//! - A policy offered later with `CAP NEW` follows the same rules without
+//!   dropping the connection: on TLS it is stored (or removed); on a plain
+//!   connection its port is used, with TLS, by the next connection.
 //!
 //! Policies live in memory and, when the client has a state directory
 //! ([`ClientBuilder::state_dir`](crate::ClientBuilder::state_dir)), in the
