@@ -4,7 +4,6 @@
 //! scripted peers on loopback, and ngIRCd where a real server matters.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use irc_client::sasl::{Mechanism, SaslCredentials};
 use irc_client::state::register::SaslFailure;
 use irc_client::tls::TlsConfig;
 use irc_client::{Client, ClientBuilder, Ended, Error, RegistrationError};
+use irc_testkit::{Kind, Server};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -988,136 +988,12 @@ async fn registration_lines_are_not_throttled() {
 
 // ---------------------------------------------------------------- real server
 
-/// An ngIRCd on a loopback port; killed and its directory removed on drop.
-struct Ngircd {
-    port: u16,
-    /// The TLS port, with the PEM files of its certificate and key.
-    tls: Option<(u16, PathBuf, PathBuf)>,
-    dir: tempfile::TempDir,
-    child: Option<tokio::process::Child>,
-}
-
-impl Drop for Ngircd {
-    fn drop(&mut self) {
-        if let Some(c) = self.child.as_mut() {
-            let _ = c.start_kill();
-        }
-    }
-}
-
-impl Ngircd {
-    fn binary() -> Option<PathBuf> {
-        if let Some(p) = std::env::var_os("IRC_TEST_NGIRCD") {
-            return Some(PathBuf::from(p)).filter(|p| p.is_file());
-        }
-        [
-            "/usr/sbin/ngircd",
-            "/usr/local/sbin/ngircd",
-            "/usr/bin/ngircd",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-    }
-
-    /// Starts one, or says it skipped (fails when servers are required).
-    async fn start() -> Option<Self> {
-        Self::start_with(None).await
-    }
-
-    fn free_port() -> u16 {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    }
-
-    /// Starts one with a TLS port too, serving this certificate and key.
-    async fn start_with(tls: Option<(PathBuf, PathBuf)>) -> Option<Self> {
-        if Self::binary().is_none() {
-            assert!(
-                std::env::var("IRC_TEST_REQUIRE_SERVERS").as_deref() != Ok("1"),
-                "IRC_TEST_REQUIRE_SERVERS=1 but ngircd is not installed"
-            );
-            eprintln!("skipped: ngircd not found (set IRC_TEST_NGIRCD)");
-            return None;
-        }
-        let port = Self::free_port();
-        let mut server = Self {
-            port,
-            tls: tls.map(|(cert, key)| (Self::free_port(), cert, key)),
-            dir: tempfile::tempdir().expect("tempdir"),
-            child: None,
-        };
-        server.spawn().await;
-        Some(server)
-    }
-
-    async fn spawn(&mut self) {
-        let binary = Self::binary().expect("ngircd");
-        let conf = self.dir.path().join("ngircd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "[Global]\nName = irc.ngircd.test\nInfo = test\n\
-                 AdminInfo1 = t\nAdminInfo2 = t\nAdminEMail = t@example.invalid\n\
-                 Listen = 127.0.0.1\nPorts = {}\nMotdPhrase = hi\n\
-                 [Limits]\nMaxConnectionsIP = 0\nPingTimeout = 120\n\
-                 [Options]\nPAM = no\nDNS = no\nIdent = no\n{}",
-                self.port,
-                self.tls
-                    .as_ref()
-                    .map(|(port, cert, key)| format!(
-                        "[SSL]\nCertFile = {}\nKeyFile = {}\nPorts = {port}\n",
-                        cert.display(),
-                        key.display()
-                    ))
-                    .unwrap_or_default()
-            ),
-        )
-        .expect("config");
-        let log = std::fs::File::create(self.dir.path().join("server.log")).expect("log");
-        let child = tokio::process::Command::new(binary)
-            .arg("--nodaemon")
-            .arg("--config")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn ngircd");
-        self.child = Some(child);
-        let start = Instant::now();
-        let ports = [Some(self.port), self.tls.as_ref().map(|t| t.0)];
-        for port in ports.into_iter().flatten() {
-            loop {
-                assert!(
-                    start.elapsed() < STEP * 2,
-                    "ngircd did not listen on {port}"
-                );
-                if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                    .await
-                    .is_ok()
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
-
-    async fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().await.expect("kill");
-        }
-    }
-}
-
 #[tokio::test]
 async fn ngircd_restart_reconnects_reregisters_and_rejoins() {
-    let Some(mut server) = Ngircd::start().await else {
+    let Some(mut server) = Server::start(Kind::Ngircd).await else {
         return;
     };
-    let client = Client::builder("127.0.0.1", server.port, "phoenix")
+    let client = Client::builder("127.0.0.1", server.port(), "phoenix")
         .backoff(irc_client::backoff::BackoffConfig {
             initial: Duration::from_millis(200),
             factor: 1.5,
@@ -1149,7 +1025,7 @@ async fn ngircd_restart_reconnects_reregisters_and_rejoins() {
     next(&mut disconnects, STEP).await;
     // Down for a moment: at least one attempt fails.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    server.spawn().await;
+    server.restart().await;
     next(&mut connects, STEP).await;
     assert_eq!(next(&mut names, STEP).await, "#phoenix");
     let took = started.elapsed();
@@ -1164,7 +1040,7 @@ async fn ngircd_restart_reconnects_reregisters_and_rejoins() {
 
 #[tokio::test]
 async fn ngircd_receives_fifty_paced_lines_in_order() {
-    let Some(server) = Ngircd::start().await else {
+    let Some(server) = Server::start(Kind::Ngircd).await else {
         return;
     };
     // Half of Sopel's pacing (0.5 s per line after a burst of 4) to keep
@@ -1173,10 +1049,10 @@ async fn ngircd_receives_fifty_paced_lines_in_order() {
         refill_interval: Duration::from_millis(500),
         ..FloodConfig::default()
     };
-    let bot = Client::builder("127.0.0.1", server.port, "talker")
+    let bot = Client::builder("127.0.0.1", server.port(), "talker")
         .flood(flood)
         .build();
-    let listener = Client::builder("127.0.0.1", server.port, "listener").build();
+    let listener = Client::builder("127.0.0.1", server.port(), "listener").build();
     let (tx, mut rx) = mpsc::unbounded_channel();
     listener
         .on(
@@ -1632,6 +1508,43 @@ async fn sts_upgrades_to_tls_and_the_stored_policy_is_honoured() {
 }
 
 #[tokio::test]
+async fn sts_offered_by_cap_new_keeps_the_connection_and_moves_the_next_one_to_tls() {
+    let pki = Pki::new();
+    let acceptor = pki.acceptor(false);
+    let (plain, plain_port) = listener().await;
+    let (secure, tls_port) = listener().await;
+    let client = builder(plain_port)
+        .tls_config(TlsConfig::new().ca_file(pki.path("ca.pem")))
+        .build();
+    let run = spawn_run(&client);
+    let mut peer = accept(&plain, STEP).await;
+    peer.register_with("cap-notify", "bot").await;
+    timeout(STEP, client.wait("RPL_WELCOME")).await.ok();
+    peer.send(&format!(":srv CAP bot NEW :sts=port={tls_port},duration=300"))
+        .await;
+    // The plain connection lives on: a PING is still answered on it.
+    peer.send("PING :still-here").await;
+    peer.expect("PONG still-here").await;
+    // Once it ends, the client comes back over TLS on the offered port.
+    peer.writer.shutdown().await.ok();
+    drop(peer);
+    let stream = accept_tls(&secure, &acceptor).await.expect("handshake");
+    let mut peer = Peer::new(stream, STEP);
+    peer.register_with("", "bot").await;
+    timeout(STEP, client.wait("RPL_WELCOME")).await.ok();
+    client.quit("done").expect("quit");
+    peer.expect("QUIT done").await;
+    peer.writer.shutdown().await.ok();
+    assert!(
+        timeout(STEP, run)
+            .await
+            .expect("ended")
+            .expect("join")
+            .is_ok()
+    );
+}
+
+#[tokio::test]
 async fn sts_is_ignored_when_turned_off() {
     let (l, port) = listener().await;
     let client = builder(port).sts(false).build();
@@ -1673,10 +1586,10 @@ async fn ngircd_over_tls_with_a_ca_file_and_a_pin() {
         ),
     )
     .expect("key");
-    let Some(server) = Ngircd::start_with(Some((cert, key))).await else {
+    let Some(server) = Server::builder(Kind::Ngircd).tls(cert, key).start().await else {
         return;
     };
-    let tls_port = server.tls.as_ref().map(|t| t.0).expect("tls port");
+    let tls_port = server.tls_port().expect("tls port");
     for (nick, tls) in [
         ("verified", TlsConfig::new().ca_file(pki.path("ca.pem"))),
         (

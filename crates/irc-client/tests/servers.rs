@@ -12,6 +12,7 @@ use std::time::Duration;
 use irc_client::extract::{Channel, Host, Nick, ServerTime, Target, Text, User};
 use irc_client::{Client, Error, Event};
 use irc_proto::Command;
+use irc_testkit::{Kind, Server};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
@@ -19,9 +20,6 @@ use tokio::time::timeout;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/echo.rs"]
 mod echo;
-mod support;
-
-use support::{Kind, Server};
 
 /// How long one step (a reply, a registration) may take. ngIRCd delays
 /// commands that come fast (its penalty), so this is generous.
@@ -29,7 +27,7 @@ const STEP: Duration = Duration::from_secs(10);
 
 /// A client builder for this server.
 fn builder(server: &Server, nick: &str) -> irc_client::ClientBuilder {
-    Client::builder("127.0.0.1", server.port, nick).quit_timeout(Duration::from_secs(3))
+    Client::builder("127.0.0.1", server.port(), nick).quit_timeout(Duration::from_secs(3))
 }
 
 fn spawn_run(client: &Client) -> JoinHandle<Result<(), Error>> {
@@ -252,7 +250,7 @@ async fn server_closes(kind: Kind) {
     let client = builder(&server, "gone").build();
     let disconnected = client.wait("CLIENT_DISCONNECT");
     let run = connect(&client).await;
-    server.child.start_kill().expect("kill");
+    server.kill().await;
     let result = timeout(STEP, run)
         .await
         .expect("run did not end")
@@ -271,7 +269,7 @@ async fn echo_example(kind: Kind) {
     let Some(server) = Server::start(kind).await else {
         return;
     };
-    let bot = echo::echo_bot("127.0.0.1", server.port, "echo", "#echo").expect("bot");
+    let bot = echo::echo_bot("127.0.0.1", server.port(), "echo", "#echo").expect("bot");
     let bot_joined = bot.wait("RPL_ENDOFNAMES");
     let bot_run = spawn_run(&bot);
     timeout(STEP, bot_joined)

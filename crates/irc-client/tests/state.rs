@@ -15,22 +15,19 @@ use irc_client::requests::RequestError;
 use irc_client::state::caps::DEFAULT_CAPABILITIES;
 use irc_client::{Client, Error};
 use irc_proto::MessageBuf;
+use irc_testkit::{Kind, Server};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
-mod support;
-
-use support::{Kind, Server};
-
 /// How long one step may take (ngIRCd delays fast commands).
 const STEP: Duration = Duration::from_secs(10);
 
 /// A client for this server, asking for every capability the client knows.
 fn client(server: &Server, nick: &str) -> Client {
-    let client = Client::builder("127.0.0.1", server.port, nick)
+    let client = Client::builder("127.0.0.1", server.port(), nick)
         .user(format!("{nick}u"))
         .realname(format!("{nick} real"))
         .capabilities(DEFAULT_CAPABILITIES.iter().copied())
@@ -605,7 +602,7 @@ async fn who_fills_user_details(kind: Kind) {
     bob.send_raw("AWAY :gone fishing").expect("away");
     timeout(STEP, away).await.expect("306").expect("wait");
 
-    let alice = Client::builder("127.0.0.1", server.port, "alice")
+    let alice = Client::builder("127.0.0.1", server.port(), "alice")
         .capabilities(Vec::<String>::new())
         .build();
     alice.set_request_timeout(STEP);
@@ -683,7 +680,7 @@ async fn untracked_state(kind: Kind) {
     let bob_run = connect(&bob).await;
     bob.join("#quiet", None).await.expect("bob joins");
 
-    let lean = Client::builder("127.0.0.1", server.port, "lean")
+    let lean = Client::builder("127.0.0.1", server.port(), "lean")
         .capabilities(DEFAULT_CAPABILITIES.iter().copied())
         .track_state(false)
         .build();
@@ -780,7 +777,7 @@ async fn two_clients_on_two_servers_in_one_runtime() {
     };
     let (tx, mut heard) = mpsc::unbounded_channel::<(&'static str, String)>();
     let make = |server: &Server, name: &'static str| {
-        let client = Client::builder("127.0.0.1", server.port, "twin")
+        let client = Client::builder("127.0.0.1", server.port(), "twin")
             .capabilities(DEFAULT_CAPABILITIES.iter().copied())
             .quit_timeout(Duration::from_secs(3))
             .state(name)

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use irc_client::Client;
 use irc_client::extract::{Nick, Raw, Target, Text};
 use irc_proto::Command;
+use irc_testkit::{Kind, Server};
 use tokio::process::{Child, Command as Process};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -23,81 +24,6 @@ const STEP: Duration = Duration::from_secs(20);
 
 /// A line seen by the human: command, sender nick, target, text.
 type Line = (String, String, String, String);
-
-fn ngircd() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("IRC_TEST_NGIRCD") {
-        return Some(PathBuf::from(p)).filter(|p| p.is_file());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|d| d.join("ngircd"))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-/// A running ngIRCd, killed on drop.
-struct Server {
-    port: u16,
-    _child: Child,
-}
-
-impl Server {
-    async fn start(dir: &Path) -> Option<Self> {
-        let Some(binary) = ngircd() else {
-            let hint = "ngircd not found: set IRC_TEST_NGIRCD or run `apt-get install -y ngircd` \
-                        (or `cargo xtask servers`)";
-            assert!(
-                std::env::var("IRC_TEST_REQUIRE_SERVERS").as_deref() != Ok("1"),
-                "IRC_TEST_REQUIRE_SERVERS=1 but {hint}"
-            );
-            eprintln!("skipped: {hint}");
-            return None;
-        };
-        let port = free_port();
-        let conf = dir.join("ngircd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "[Global]\nName = irc.ngircd.test\nInfo = ircbot test server\n\
-                 AdminInfo1 = test\nAdminInfo2 = test\nAdminEMail = test@example.invalid\n\
-                 Listen = 127.0.0.1\nPorts = {port}\nMotdPhrase = Welcome.\n\
-                 [Limits]\nMaxConnectionsIP = 0\nPingTimeout = 120\nMaxPenaltyTime = 0\n\
-                 [Options]\nPAM = no\nDNS = no\nIdent = no\n"
-            ),
-        )
-        .expect("write config");
-        let log = std::fs::File::create(dir.join("ngircd.log")).expect("log");
-        let child = Process::new(&binary)
-            .arg("--nodaemon")
-            .arg("--config")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start ngircd");
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Some(Self {
-                    port,
-                    _child: child,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("ngircd did not listen within 10 s");
-    }
-}
 
 /// The bot process; killed on drop.
 struct BotProcess {
@@ -243,13 +169,14 @@ async fn say(client: &Client, target: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ircbot_run_against_ngircd() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(server) = Server::start(dir.path()).await else {
+    // Without ngIRCd's penalty, so that the bot's replies are not delayed.
+    let Some(server) = Server::builder(Kind::Ngircd).penalty(false).start().await else {
         return;
     };
-    let config = write_config(dir.path(), server.port);
+    let config = write_config(dir.path(), server.port());
     let bot = BotProcess::start(&config, dir.path().join("bot1.log"));
 
-    let (alice, mut rx) = human(server.port, "alice").await;
+    let (alice, mut rx) = human(server.port(), "alice").await;
     alice.join("#e2e", None).await.expect("alice joins #e2e");
     // The bot joins on its own (it may have been first).
     if alice
