@@ -1520,8 +1520,10 @@ async fn sts_offered_by_cap_new_keeps_the_connection_and_moves_the_next_one_to_t
     let mut peer = accept(&plain, STEP).await;
     peer.register_with("cap-notify", "bot").await;
     timeout(STEP, client.wait("RPL_WELCOME")).await.ok();
-    peer.send(&format!(":srv CAP bot NEW :sts=port={tls_port},duration=300"))
-        .await;
+    peer.send(&format!(
+        ":srv CAP bot NEW :sts=port={tls_port},duration=300"
+    ))
+    .await;
     // The plain connection lives on: a PING is still answered on it.
     peer.send("PING :still-here").await;
     peer.expect("PONG still-here").await;
