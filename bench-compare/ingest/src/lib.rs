@@ -14,7 +14,7 @@
 //!   counting lines that contain `" PRIVMSG "`; no parsing at all.
 //!
 //! Two more readers run stages of ours without the client, to show where
-//! the time goes: [`Reader::OursParse`] and [`Reader::OursOwned`].
+//! the time goes: [`Reader::OursParse`] and [`Reader::OursLines`].
 //!
 //! A run ends when the reader has counted every `PRIVMSG` of the corpus, the
 //! last of which is the marker line.
@@ -443,13 +443,15 @@ pub enum Reader {
     Irc,
     /// Raw lines, no parsing: the floor.
     Floor,
-    /// A stage of ours, no client: `irc_client::codec::IrcCodec` framing and
-    /// decoding, then the borrowed `irc_proto::Message::parse`.
+    /// A stage of ours, no client: what the client's read loop does before
+    /// state and dispatch: `irc_client::codec::LineBatchCodec` framing (a
+    /// read buffer's lines at a time, checked for UTF-8 at once), then the
+    /// borrowed `irc_proto::Message::parse` of each line in place.
     OursParse,
-    /// A stage of ours, no client: as [`Reader::OursParse`], with the owned
-    /// `irc_proto::OwnedMessage::parse` the client's read loop uses (the
-    /// line kept, with where its parts lie).
-    OursOwned,
+    /// A stage of ours, no client: the line-at-a-time
+    /// `irc_client::codec::IrcCodec` (each line its own reference-counted
+    /// text), then the borrowed `irc_proto::Message::parse`.
+    OursLines,
     /// Ours with channel and user state tracking turned off
     /// (`track_state(false)`): what tracking costs.
     OursNoState,
@@ -460,7 +462,7 @@ impl Reader {
     pub const ALL: [Self; 3] = [Self::Ours, Self::Irc, Self::Floor];
 
     /// The stages of ours without the client, to see where the time goes.
-    pub const STAGES: [Self; 3] = [Self::OursParse, Self::OursOwned, Self::OursNoState];
+    pub const STAGES: [Self; 3] = [Self::OursParse, Self::OursLines, Self::OursNoState];
 
     /// The name used on the command line and in reports.
     #[must_use]
@@ -470,7 +472,7 @@ impl Reader {
             Self::Irc => "irc",
             Self::Floor => "floor",
             Self::OursParse => "ours-parse",
-            Self::OursOwned => "ours-owned",
+            Self::OursLines => "ours-lines",
             Self::OursNoState => "ours-nostate",
         }
     }
@@ -541,8 +543,8 @@ pub async fn read(reader: Reader, addr: SocketAddr, expected: u64) -> Result<Out
         Reader::OursNoState => read_ours(addr, expected, false).await,
         Reader::Irc => read_irc(addr, expected).await,
         Reader::Floor => read_floor(addr, expected).await,
-        Reader::OursParse => read_stage(addr, expected, false).await,
-        Reader::OursOwned => read_stage(addr, expected, true).await,
+        Reader::OursParse => read_stage(addr, expected, true).await,
+        Reader::OursLines => read_stage(addr, expected, false).await,
     }
 }
 
@@ -642,7 +644,8 @@ async fn read_floor(addr: SocketAddr, expected: u64) -> Result<Outcome, BoxError
     })
 }
 
-async fn read_stage(addr: SocketAddr, expected: u64, owned: bool) -> Result<Outcome, BoxError> {
+async fn read_stage(addr: SocketAddr, expected: u64, batches: bool) -> Result<Outcome, BoxError> {
+    use irc_client::codec::{IrcCodec, Line, LineBatchCodec};
     let start = Instant::now();
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
@@ -650,21 +653,32 @@ async fn read_stage(addr: SocketAddr, expected: u64, owned: bool) -> Result<Outc
     write
         .write_all(format!("NICK {NICK}\r\nUSER {NICK} 0 * :{NICK}\r\n").as_bytes())
         .await?;
-    let mut lines = FramedRead::new(read, irc_client::codec::IrcCodec::default());
     let mut count = 0;
     let mut elapsed = None;
-    while let Some(line) = lines.next().await {
-        let line = line?;
-        let privmsg = if owned {
-            our_proto::OwnedMessage::parse(line).is_ok_and(|m| m.as_message().is_command("PRIVMSG"))
-        } else {
-            our_proto::Message::parse(&line).is_ok_and(|m| m.is_command("PRIVMSG"))
-        };
-        if privmsg {
+    let mut privmsg = |line: &str| {
+        if our_proto::Message::parse(line).is_ok_and(|m| m.is_command("PRIVMSG")) {
             count += 1;
             if count == expected {
                 elapsed = Some(start.elapsed());
             }
+        }
+    };
+    if batches {
+        // The read buffer the client uses.
+        let mut frames = FramedRead::with_capacity(read, LineBatchCodec::default(), 64 * 1024);
+        while let Some(batch) = frames.next().await {
+            for (_, line) in batch?.lines() {
+                match line {
+                    Line::Text(text) => privmsg(text),
+                    Line::Decoded(text) => privmsg(&text),
+                    Line::Overlong(_) => {}
+                }
+            }
+        }
+    } else {
+        let mut lines = FramedRead::new(read, IrcCodec::default());
+        while let Some(line) = lines.next().await {
+            privmsg(&line?);
         }
     }
     drop(write);
@@ -796,3 +810,4 @@ mod tests {
         assert!(hwm >= rss && rss > 0);
     }
 }
+

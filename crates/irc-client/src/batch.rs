@@ -231,14 +231,14 @@ impl FromEvent for Batch {
         }
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
-        let reference = ctx.message()?.tag("batch")?;
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
+        let reference = ctx.parsed()?.tag("batch")?;
         let known = ctx
             .client()
-            .read_tracker(|t| t.batches().describe(reference));
+            .read_tracker(|t| t.batches().describe(&reference));
         let (kind, params) = known.map_or((None, Vec::new()), |(k, p)| (Some(k), p));
         Some(Self {
-            reference: reference.to_owned(),
+            reference: reference.into_owned(),
             kind,
             params,
         })
@@ -259,9 +259,11 @@ impl FromEvent for CompletedBatch {
         }
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
-        let msg = ctx.message()?;
-        let seq: u64 = msg.params.get(2)?.parse().ok()?;
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
+        let seq: u64 = match ctx.parsed() {
+            Some(m) => m.param(2)?.parse().ok()?,
+            None => ctx.message()?.params.get(2)?.parse().ok()?,
+        };
         ctx.client()
             .read_tracker(|t| t.batches().completed_seq(seq))
             .map(Self)

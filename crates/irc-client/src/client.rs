@@ -20,7 +20,7 @@ use crate::driver::{Outgoing, Session};
 use crate::error::{Error, RegisterError};
 use crate::event::{Event, EventName, Schema};
 use crate::flood::LineClass;
-use crate::handler::{self, ErasedHandler, Handler};
+use crate::handler::{self, ErasedHandler, EventContext, Handler};
 
 /// Why one connection ([`Client::run_once`]) ended without an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,13 +84,17 @@ pub(crate) struct Inner {
     pub(crate) conn: Mutex<Option<Connection>>,
     /// Whether `run` is running.
     pub(crate) running: AtomicBool,
-    /// Events to the dispatcher task, in arrival order.
-    dispatch_tx: mpsc::UnboundedSender<Dispatch>,
-    /// One place per server event between the read loop and the start of
-    /// its handlers: the bound of the dispatch backlog.
-    pub(crate) backlog: Arc<Backlog>,
-    /// The dispatcher's end, until the dispatcher task is started.
-    dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<Dispatch>>>,
+    /// Triggered events, in order, to the task that dispatches them.
+    dispatch_tx: mpsc::UnboundedSender<Event>,
+    /// That task's end, until the task is started.
+    dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<Event>>>,
+    /// Where handlers are started: whoever dispatches (the read loop, the
+    /// task of triggered events) holds it, so events start their handlers
+    /// one after the other, in order.
+    pub(crate) lane: tokio::sync::Mutex<Lane>,
+    /// How many server events wait for a handler slot (what
+    /// [`Client::dispatch_backlog`] says).
+    pub(crate) backlog: AtomicUsize,
     /// What outlives one connection: channels and keys, capabilities,
     /// STS policies.
     pub(crate) session: Mutex<Session>,
@@ -116,17 +120,6 @@ pub(crate) struct Connection {
 struct Waiter {
     names: Vec<EventName>,
     tx: oneshot::Sender<Event>,
-}
-
-/// What the dispatcher task receives.
-pub(crate) enum Dispatch {
-    /// A triggered or local event for the handlers and waiters.
-    Event(Box<Event>),
-    /// Events from the read loop, in order, sent together, each with its
-    /// place in the backlog (given back once its handlers started).
-    Batch(Vec<(Event, Option<Place>)>),
-    /// Wait for the running handlers, then answer.
-    Flush(oneshot::Sender<()>),
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -159,7 +152,7 @@ impl Client {
         states: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     ) -> Self {
         let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
-        let backlog = Arc::new(Backlog::new(config.dispatch_backlog));
+        let lane = Lane::new(config.max_concurrent_handlers);
         let nick = config.register.nick.clone();
         Self {
             inner: Arc::new(Inner {
@@ -175,8 +168,9 @@ impl Client {
                 conn: Mutex::new(None),
                 running: AtomicBool::new(false),
                 dispatch_tx,
-                backlog,
                 dispatch_rx: Mutex::new(Some(dispatch_rx)),
+                lane: tokio::sync::Mutex::new(lane),
+                backlog: AtomicUsize::new(0),
                 session: Mutex::new(Session::default()),
                 stop: AtomicBool::new(false),
                 stop_notify: Notify::new(),
@@ -381,7 +375,7 @@ impl Client {
         self.ensure_dispatcher()?;
         self.inner
             .dispatch_tx
-            .send(Dispatch::Event(Box::new(event)))
+            .send(event)
             .map_err(|_| Error::Closed)
     }
 
@@ -533,42 +527,71 @@ impl Client {
         }
     }
 
-    /// Hands a local event to the dispatcher.
-    pub(crate) fn dispatch(&self, event: Event) {
-        // The receiver lives as long as `Inner`, which `self` keeps alive.
-        let _ = self
-            .inner
-            .dispatch_tx
-            .send(Dispatch::Event(Box::new(event)));
+    /// Starts the handlers of an owned event (triggered or local) and
+    /// resolves its waiters, waiting for a handler slot when none is free.
+    pub(crate) async fn dispatch_owned(&self, lane: &mut Lane, event: &Event) {
+        self.dispatch_owned_from(lane, event, 0, true).await;
     }
 
-    /// Hands events to the dispatcher together, in order.
-    pub(crate) fn dispatch_batch(&self, events: Vec<(Event, Option<Place>)>) {
-        if !events.is_empty() {
-            let _ = self.inner.dispatch_tx.send(Dispatch::Batch(events));
+    /// As [`Client::dispatch_owned`], from the `from`-th handler on,
+    /// offering the event to the waiters only when `resolve` says so.
+    pub(crate) async fn dispatch_owned_from(
+        &self,
+        lane: &mut Lane,
+        event: &Event,
+        mut from: usize,
+        resolve: bool,
+    ) {
+        tracing::trace!(event = %event.name(), "dispatch");
+        if resolve {
+            self.resolve_waiters(event);
+        }
+        let Some(set) = lane.cache.get(self, event.name()).cloned() else {
+            return;
+        };
+        loop {
+            let started = std::future::poll_fn(|cx| {
+                let ctx = EventContext::of_event(self, event, set.schema);
+                Poll::Ready(lane.runner.start(&set, &ctx, from, cx))
+            })
+            .await;
+            match started {
+                Ok(()) => return,
+                Err(next) => {
+                    from = next;
+                    lane.runner.wait_for_slot().await;
+                }
+            }
         }
     }
 
-    /// How many places of the dispatch backlog are taken: events from the
-    /// server waiting for their handlers to be started, plus the one the
-    /// read loop keeps for its next line while connected. Never more than
-    /// [`dispatch_backlog`](ClientBuilder::dispatch_backlog); the read
-    /// loop pauses while it is full.
+    /// How many events from the server wait for a free handler slot to
+    /// start their handlers: at most
+    /// [`dispatch_backlog`](ClientBuilder::dispatch_backlog); the read loop
+    /// pauses while it is full.
     #[must_use]
     pub fn dispatch_backlog(&self) -> usize {
-        self.inner.backlog.taken()
+        self.inner.backlog.load(Ordering::Acquire)
     }
 
-    /// Waits until every handler started so far has finished (or was
-    /// cancelled after the shutdown timeout).
+    /// Waits until every handler started so far has finished, or cancels
+    /// those still running after the shutdown timeout.
     pub(crate) async fn flush(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.inner.dispatch_tx.send(Dispatch::Flush(tx)).is_ok() {
-            let _ = rx.await;
+        let mut tasks = std::mem::take(&mut self.inner.lane.lock().await.runner.tasks);
+        let all = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(self.inner.config.handler_shutdown_timeout, all)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = tasks.len(),
+                "handlers still running at shutdown: cancelled"
+            );
+            tasks.shutdown().await;
         }
     }
 
-    /// Starts the dispatcher task, once.
+    /// Starts the task of triggered events, once.
     pub(crate) fn ensure_dispatcher(&self) -> Result<(), Error> {
         let mut slot = lock(&self.inner.dispatch_rx);
         if slot.is_none() {
@@ -576,15 +599,19 @@ impl Client {
         }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
         if let Some(rx) = slot.take() {
-            let weak = Arc::downgrade(&self.inner);
-            let permits = self.inner.config.max_concurrent_handlers;
-            let timeout = self.inner.config.handler_shutdown_timeout;
-            runtime.spawn(dispatch_loop(weak, rx, permits, timeout));
+            runtime.spawn(trigger_loop(Arc::downgrade(&self.inner), rx));
         }
         Ok(())
     }
 
-    fn resolve_waiters(&self, event: &Event) {
+    /// Whether a `wait` is pending (then every event is offered to it).
+    #[inline]
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.inner.waiting.load(Ordering::Acquire) > 0
+    }
+
+    /// Resolves the pending `wait`s this event matches.
+    pub(crate) fn resolve_waiters(&self, event: &Event) {
         if self.inner.waiting.load(Ordering::Acquire) == 0 {
             return;
         }
@@ -640,7 +667,7 @@ fn is_fatal(e: &Error) -> bool {
 /// The handlers of one event name, with the schema their extractors read
 /// by (worked out once, at registration).
 pub(crate) struct HandlerSet {
-    schema: Schema,
+    pub(crate) schema: Schema,
     list: Vec<ErasedHandler>,
 }
 
@@ -663,13 +690,9 @@ impl HandlerCache {
         }
     }
 
-    /// Whether an event of this name has anyone to go to: a handler, or
-    /// any pending `wait` (checked as a whole, not by name).
-    pub(crate) fn wanted(&mut self, client: &Client, name: &EventName) -> bool {
-        client.inner.waiting.load(Ordering::Acquire) > 0 || self.get(client, name).is_some()
-    }
-
-    fn get(&mut self, client: &Client, name: &EventName) -> Option<&Arc<HandlerSet>> {
+    /// The handlers of this event name, if any.
+    #[inline]
+    pub(crate) fn get(&mut self, client: &Client, name: &EventName) -> Option<&Arc<HandlerSet>> {
         let generation = client.inner.generation.load(Ordering::Acquire);
         if generation != self.generation {
             self.entries.clear();
@@ -689,201 +712,75 @@ impl HandlerCache {
     }
 }
 
-/// The bound on events between the read loop and the start of their
-/// handlers: a counter of places taken, and a wake-up for a read loop that
-/// waits for one. Cheaper than a semaphore: taking and giving back a place
-/// are one atomic operation each, with no lock.
-#[derive(Debug)]
-pub(crate) struct Backlog {
-    taken: AtomicUsize,
-    bound: usize,
-    room: Notify,
+/// Where handlers are started: what the dispatcher remembers of the
+/// handler table, and the running handlers. One per client, behind the
+/// client's lock, so that events start their handlers in order whoever
+/// dispatches them.
+pub(crate) struct Lane {
+    pub(crate) cache: HandlerCache,
+    pub(crate) runner: Runner,
 }
 
-impl Backlog {
-    /// A backlog of `bound` places (at least one).
-    pub(crate) fn new(bound: usize) -> Self {
+impl Lane {
+    fn new(max_concurrent: usize) -> Self {
         Self {
-            taken: AtomicUsize::new(0),
-            bound: bound.max(1),
-            room: Notify::new(),
-        }
-    }
-
-    /// How many places are taken.
-    pub(crate) fn taken(&self) -> usize {
-        // A failed `try_take` is over the bound for an instant.
-        self.taken.load(Ordering::Acquire).min(self.bound)
-    }
-
-    /// Takes a place when there is one.
-    pub(crate) fn try_take(&self) -> Option<Place> {
-        // One atomic add in the common case; over the bound, it is undone
-        // (a place given back meanwhile sees a full backlog and wakes the
-        // taker, which then tries again).
-        if self.taken.fetch_add(1, Ordering::AcqRel) < self.bound {
-            Some(Place(()))
-        } else {
-            self.taken.fetch_sub(1, Ordering::AcqRel);
-            None
-        }
-    }
-
-    /// Waits for a place.
-    pub(crate) async fn take(&self) -> Place {
-        loop {
-            // Made before the test, so a place given back in between is
-            // not missed (`notify_one` keeps its wake-up for it).
-            let room = self.room.notified();
-            if let Some(place) = self.try_take() {
-                return place;
-            }
-            room.await;
-        }
-    }
-
-    /// Gives a place back.
-    pub(crate) fn give_back(&self, place: Place) {
-        let Place(()) = place;
-        if self.taken.fetch_sub(1, Ordering::AcqRel) >= self.bound {
-            // The backlog was full: the read loop may be waiting.
-            self.room.notify_one();
+            cache: HandlerCache::new(),
+            runner: Runner {
+                slots: Arc::new(Semaphore::new(max_concurrent.max(1))),
+                tasks: JoinSet::new(),
+            },
         }
     }
 }
 
-/// One place in the [`Backlog`], to give back with [`Backlog::give_back`]
-/// (one that is dropped instead stays taken: only events lost with their
-/// client are).
-#[derive(Debug)]
-#[must_use = "a place is given back with `Backlog::give_back`"]
-pub(crate) struct Place(());
-
-/// The most events the dispatcher takes from its channel at once.
-const DISPATCH_BATCH: usize = 64;
-
-/// The dispatcher: one task per client, fed in arrival order. It resolves
-/// waiters, then starts each matching handler once a permit of the
-/// semaphore is free: its first poll runs here, and only a handler that has
-/// to wait becomes a task of its own, holding the permit. It holds the
-/// client weakly, so it ends when the last handle is dropped (the channel
-/// closes).
-async fn dispatch_loop(
-    weak: Weak<Inner>,
-    mut rx: mpsc::UnboundedReceiver<Dispatch>,
-    permits: usize,
-    shutdown_timeout: std::time::Duration,
-) {
-    let Some(backlog) = weak.upgrade().map(|inner| Arc::clone(&inner.backlog)) else {
-        return;
-    };
-    let mut d = Dispatcher {
-        weak,
-        backlog,
-        semaphore: Arc::new(Semaphore::new(permits)),
-        tasks: JoinSet::new(),
-        cache: HandlerCache::new(),
-    };
-    // Several events per wake-up when they come fast.
-    let mut batch = Vec::with_capacity(DISPATCH_BATCH);
-    'recv: while rx.recv_many(&mut batch, DISPATCH_BATCH).await > 0 {
-        // Reap finished handler tasks so the set does not grow.
-        while d.tasks.try_join_next().is_some() {}
-        for item in batch.drain(..) {
-            match item {
-                Dispatch::Event(event) => {
-                    let Some(inner) = d.weak.upgrade() else {
-                        break 'recv;
-                    };
-                    d.dispatch(&Client { inner }, *event, None).await;
-                }
-                Dispatch::Batch(events) => {
-                    let Some(inner) = d.weak.upgrade() else {
-                        break 'recv;
-                    };
-                    let client = Client { inner };
-                    for (event, place) in events {
-                        d.dispatch(&client, event, place).await;
-                    }
-                }
-                Dispatch::Flush(done) => {
-                    let tasks = &mut d.tasks;
-                    let all = async { while tasks.join_next().await.is_some() {} };
-                    if tokio::time::timeout(shutdown_timeout, all).await.is_err() {
-                        tracing::warn!(
-                            running = d.tasks.len(),
-                            "handlers still running at shutdown: cancelled"
-                        );
-                        d.tasks.shutdown().await;
-                    }
-                    let _ = done.send(());
-                }
-            }
-        }
-    }
-    d.tasks.shutdown().await;
-}
-
-/// The dispatcher's state: the client (weakly), the bound on running
-/// handlers, their tasks, and what it remembers of the handler table.
-struct Dispatcher {
-    weak: Weak<Inner>,
-    backlog: Arc<Backlog>,
-    semaphore: Arc<Semaphore>,
+/// Starts handlers and keeps the tasks of those that wait: at most one per
+/// slot of the semaphore.
+pub(crate) struct Runner {
+    slots: Arc<Semaphore>,
     tasks: JoinSet<()>,
-    cache: HandlerCache,
 }
 
-impl Dispatcher {
-    /// Resolves the waiters of one event and starts its handlers, in
-    /// order. The event's place in the backlog is given back once they
-    /// have started.
-    async fn dispatch(&mut self, client: &Client, event: Event, place: Option<Place>) {
-        self.start_handlers(client, event).await;
-        if let Some(place) = place {
-            self.backlog.give_back(place);
-        }
-    }
-
-    async fn start_handlers(&mut self, client: &Client, event: Event) {
-        tracing::trace!(event = %event.name(), "dispatch");
-        client.resolve_waiters(&event);
-        let Some(handlers) = self.cache.get(client, event.name()) else {
-            return;
-        };
-        let (semaphore, tasks) = (&self.semaphore, &mut self.tasks);
-        let ctx = handler::context(client.clone(), event, handlers.schema);
-        for h in &handlers.list {
-            match h(&ctx) {
-                Ok(mut fut) => {
-                    // A free slot is enough for the first poll: only this
-                    // loop takes slots, so it is still free if the handler
-                    // needs a task.
-                    if semaphore.available_permits() == 0 && semaphore.acquire().await.is_err() {
-                        break;
-                    }
-                    // The first poll runs here: a handler that does not
-                    // wait finishes without a task of its own.
-                    let first = std::future::poll_fn(|cx| {
-                        Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                            || fut.as_mut().poll(cx),
-                        )))
-                    })
-                    .await;
-                    match first {
-                        Ok(Poll::Ready(())) => continue,
-                        Ok(Poll::Pending) => {}
-                        Err(_) => {
-                            tracing::error!(event = %ctx.event().name(), "handler panicked");
-                            continue;
-                        }
-                    }
-                    let Ok(permit) = Arc::clone(semaphore).acquire_owned().await else {
-                        break;
-                    };
-                    let name = ctx.event().name().clone();
-                    tasks.spawn(async move {
-                        let _permit = permit;
+impl Runner {
+    /// Starts the handlers of `set` for one event, from the `from`-th on.
+    ///
+    /// Each handler is started only when a slot is free, and its first
+    /// poll runs here, in the caller's task: a handler that does not wait
+    /// is done without a task of its own (the common case, and the cheap
+    /// one). A handler that has to wait becomes a task holding the slot. A
+    /// panic is caught and logged. `Err(i)`: no slot is free for the
+    /// `i`-th handler; start again from there once one is
+    /// ([`Runner::wait_for_slot`]).
+    pub(crate) fn start(
+        &mut self,
+        set: &HandlerSet,
+        ctx: &EventContext<'_>,
+        from: usize,
+        cx: &mut Context<'_>,
+    ) -> Result<(), usize> {
+        for (i, handler) in set.list.iter().enumerate().skip(from) {
+            if self.slots.available_permits() == 0 {
+                return Err(i);
+            }
+            let mut fut = match handler(ctx) {
+                Ok(fut) => fut,
+                Err(param) => {
+                    tracing::debug!(
+                        event = %ctx.name(),
+                        param,
+                        "handler skipped: the event lacks a parameter"
+                    );
+                    continue;
+                }
+            };
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                Ok(Poll::Ready(())) => {}
+                Ok(Poll::Pending) => {
+                    // Only the holder of the lane takes slots, and one was
+                    // free: the handler gets it.
+                    let slot = Arc::clone(&self.slots).try_acquire_owned().ok();
+                    let name = ctx.name().clone();
+                    self.tasks.spawn(async move {
+                        let _slot = slot;
                         if std::panic::AssertUnwindSafe(fut)
                             .catch_unwind()
                             .await
@@ -893,12 +790,46 @@ impl Dispatcher {
                         }
                     });
                 }
-                Err(param) => tracing::debug!(
-                    event = %ctx.event().name(),
-                    param,
-                    "handler skipped: the event lacks a parameter"
-                ),
+                Err(_) => tracing::error!(event = %ctx.name(), "handler panicked"),
             }
+        }
+        Ok(())
+    }
+
+    /// The slots, to wait for one outside the lane.
+    pub(crate) fn slots(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.slots)
+    }
+
+    /// Waits until a handler slot is free.
+    pub(crate) async fn wait_for_slot(&self) {
+        // The slot is only looked at: `start` takes it.
+        drop(self.slots.acquire().await);
+    }
+
+    /// Forgets the tasks that have finished, so the set does not grow.
+    pub(crate) fn reap(&mut self) {
+        while self.tasks.try_join_next().is_some() {}
+    }
+}
+
+/// The most triggered events started under one hold of the lane.
+const TRIGGER_BATCH: usize = 64;
+
+/// The task of triggered events: one per client, fed in order. It holds
+/// the client weakly, so it ends when the last handle is dropped (the
+/// channel closes).
+async fn trigger_loop(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Event>) {
+    let mut batch = Vec::with_capacity(TRIGGER_BATCH);
+    while rx.recv_many(&mut batch, TRIGGER_BATCH).await > 0 {
+        let Some(inner) = weak.upgrade() else {
+            break;
+        };
+        let client = Client { inner };
+        let mut lane = client.inner.lane.lock().await;
+        lane.runner.reap();
+        for event in batch.drain(..) {
+            client.dispatch_owned(&mut lane, &event).await;
         }
     }
 }
@@ -917,35 +848,5 @@ impl Future for Wait {
         Pin::new(&mut self.rx)
             .poll(cx)
             .map(|r| r.map_err(|_| Error::Closed))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn the_backlog_bounds_places_and_wakes_a_waiter() {
-        let backlog = Arc::new(Backlog::new(2));
-        let a = backlog.try_take().expect("room");
-        let b = backlog.try_take().expect("room");
-        assert!(backlog.try_take().is_none());
-        assert_eq!(backlog.taken(), 2);
-        let waiter = tokio::spawn({
-            let backlog = Arc::clone(&backlog);
-            async move { backlog.take().await }
-        });
-        tokio::task::yield_now().await;
-        assert!(!waiter.is_finished());
-        backlog.give_back(a);
-        let c = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
-            .await
-            .expect("woken in time")
-            .expect("task");
-        assert_eq!(backlog.taken(), 2);
-        backlog.give_back(b);
-        backlog.give_back(c);
-        assert_eq!(backlog.taken(), 0);
-        assert_eq!(Backlog::new(0).bound, 1);
     }
 }

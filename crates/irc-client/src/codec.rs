@@ -71,10 +71,6 @@ pub struct IrcCodec {
     not_utf8: u64,
     /// How many lines the end of the stream cut off.
     incomplete: u64,
-    /// How many of `decoded` the client's counters have been told of.
-    decoded_synced: u64,
-    /// The client's counters, also kept up to date when there is one.
-    counters: Option<Arc<Counters>>,
 }
 
 impl Default for IrcCodec {
@@ -96,15 +92,7 @@ impl IrcCodec {
             discarded: 0,
             not_utf8: 0,
             incomplete: 0,
-            decoded_synced: 0,
-            counters: None,
         }
-    }
-
-    /// Also counts into a client's counters.
-    pub(crate) fn with_counters(mut self, counters: Arc<Counters>) -> Self {
-        self.counters = Some(counters);
-        self
     }
 
     /// The longest line kept, in bytes, without its line ending.
@@ -140,21 +128,9 @@ impl IrcCodec {
         self.incomplete
     }
 
-    /// Brings the client's count of decoded lines up to date (it is
-    /// updated once for the lines read in one go, not for each line).
-    pub(crate) fn sync_counters(&mut self) {
-        if let Some(c) = &self.counters {
-            c.decoded(self.decoded - self.decoded_synced);
-            self.decoded_synced = self.decoded;
-        }
-    }
-
     /// Counts an overlong line.
     fn count_overlong(&mut self) {
         self.discarded += 1;
-        if let Some(c) = &self.counters {
-            c.overlong();
-        }
     }
 
     /// Checks one line (without its LF): `false` for an empty or overlong
@@ -180,9 +156,6 @@ impl IrcCodec {
             Ok(text) => text,
             Err(_) => {
                 self.not_utf8 += 1;
-                if let Some(c) = &self.counters {
-                    c.not_utf8();
-                }
                 tracing::debug!(len = line.len(), "read a line that is not UTF-8 as CP1252");
                 ByteString::from(irc_proto::decode(&line).into_owned())
             }
@@ -259,9 +232,6 @@ impl Decoder for IrcCodec {
         }
         if !buf.is_empty() && buf[..] != *b"\r" {
             self.incomplete += 1;
-            if let Some(c) = &self.counters {
-                c.incomplete();
-            }
             tracing::warn!(
                 len = buf.len(),
                 "dropped a line cut off by the end of the stream"
@@ -280,6 +250,298 @@ impl Encoder<&MessageBuf> for IrcCodec {
         msg.pack_into(&mut out)?;
         dst.extend_from_slice(&out);
         Ok(())
+    }
+}
+
+/// Frames IRC lines a read buffer at a time: each item is a [`LineBatch`]
+/// holding every complete line the buffer had, split off in one piece.
+///
+/// This is how the client reads: one hand-over per read instead of one per
+/// line, and lines read in place, borrowed from the batch, with no copy and
+/// no reference count of their own. The framing rules are those of
+/// [`IrcCodec`] (LF ends a line, a CR before it is stripped, empty lines are
+/// skipped, a line over [`max_line_length`](Self::max_line_length) is
+/// dropped and the stream resynchronises, a line cut off by the end of the
+/// stream is dropped); the batch is checked for UTF-8 as a whole, and a
+/// line that is not UTF-8 is read as CP1252.
+///
+/// An overlong line whose end is in the buffer is reported by the batch's
+/// iterator as [`Line::Overlong`]; one whose end is not yet read is
+/// skipped here, up to its LF, and counted by
+/// [`discarded`](Self::discarded).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use irc_client::codec::{Line, LineBatchCodec};
+/// use tokio_util::codec::Decoder;
+///
+/// let mut codec = LineBatchCodec::new(16);
+/// let mut buf = BytesMut::from(&b"PING :a\r\nTHIS LINE IS FAR TOO LONG\n\nPING :b\ncaf\xe9\nPART"[..]);
+/// let batch = codec.decode(&mut buf)?.expect("complete lines");
+/// let lines: Vec<Line<'_>> = batch.lines().map(|(_, line)| line).collect();
+/// assert_eq!(
+///     lines,
+///     [
+///         Line::Text("PING :a"),
+///         Line::Overlong(25),
+///         Line::Text("PING :b"),
+///         Line::Decoded("café".to_owned()),
+///     ]
+/// );
+/// // The rest waits for its line ending.
+/// assert_eq!(&buf[..], b"PART");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineBatchCodec {
+    /// The longest line content (without CR and LF) that is kept.
+    max_line_length: usize,
+    /// How many bytes at the start of the buffer are known to hold no LF.
+    scanned: usize,
+    /// Whether we are skipping the rest of an overlong line.
+    discarding: bool,
+    /// How many overlong lines were skipped before their end was read.
+    discarded: u64,
+    /// How many lines the end of the stream cut off.
+    incomplete: u64,
+    /// The client's counters, also kept up to date when there is one.
+    counters: Option<Arc<Counters>>,
+}
+
+impl Default for LineBatchCodec {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_LINE_LENGTH)
+    }
+}
+
+impl LineBatchCodec {
+    /// A codec that keeps lines of at most `max_line_length` bytes (not
+    /// counting the CR and LF).
+    #[must_use]
+    pub const fn new(max_line_length: usize) -> Self {
+        Self {
+            max_line_length,
+            scanned: 0,
+            discarding: false,
+            discarded: 0,
+            incomplete: 0,
+            counters: None,
+        }
+    }
+
+    /// Also counts into a client's counters.
+    pub(crate) fn with_counters(mut self, counters: Arc<Counters>) -> Self {
+        self.counters = Some(counters);
+        self
+    }
+
+    /// The longest line kept, in bytes, without its line ending.
+    #[must_use]
+    pub const fn max_line_length(&self) -> usize {
+        self.max_line_length
+    }
+
+    /// How many overlong lines were skipped before their end was read
+    /// (those ending within a batch are [`Line::Overlong`] items instead).
+    #[must_use]
+    pub const fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// How many lines were cut off by the end of the stream: dropped.
+    #[must_use]
+    pub const fn incomplete(&self) -> u64 {
+        self.incomplete
+    }
+}
+
+impl Decoder for LineBatchCodec {
+    type Item = LineBatch;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<LineBatch>, std::io::Error> {
+        if self.discarding {
+            // Skip to the end of the overlong line, wherever it is.
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    buf.advance(i + 1);
+                    self.discarding = false;
+                }
+                None => {
+                    buf.clear();
+                    return Ok(None);
+                }
+            }
+        }
+        let from = self.scanned.min(buf.len());
+        if let Some(i) = memchr::memrchr(b'\n', &buf[from..]) {
+            self.scanned = 0;
+            let bytes = buf.split_to(from + i + 1).freeze();
+            return Ok(Some(LineBatch::new(bytes, self.max_line_length)));
+        }
+        // A kept line has at most max bytes, plus CR and LF: without an LF
+        // in max + 2 bytes, this one is too long.
+        if buf.len() >= self.max_line_length.saturating_add(2) {
+            self.discarded += 1;
+            if let Some(c) = &self.counters {
+                c.overlong();
+            }
+            tracing::warn!(
+                len_at_least = buf.len(),
+                max = self.max_line_length,
+                "discarding an overlong line"
+            );
+            self.discarding = true;
+            self.scanned = 0;
+            buf.clear();
+            return Ok(None);
+        }
+        self.scanned = buf.len();
+        Ok(None)
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<LineBatch>, std::io::Error> {
+        if let Some(batch) = self.decode(buf)? {
+            return Ok(Some(batch));
+        }
+        // The peer closed in the middle of a line: what arrived of it may be
+        // cut anywhere, so it is not handed on.
+        self.scanned = 0;
+        if self.discarding {
+            self.discarding = false;
+        } else if !buf.is_empty() && buf[..] != *b"\r" {
+            self.incomplete += 1;
+            if let Some(c) = &self.counters {
+                c.incomplete();
+            }
+            tracing::warn!(
+                len = buf.len(),
+                "dropped a line cut off by the end of the stream"
+            );
+        }
+        buf.clear();
+        Ok(None)
+    }
+}
+
+/// Complete lines from the read buffer, in one piece (the item of
+/// [`LineBatchCodec`]); read them with [`LineBatch::lines`].
+#[derive(Debug, Clone)]
+pub struct LineBatch {
+    /// The bytes, as text when they are UTF-8 as a whole.
+    text: Result<ByteString, Bytes>,
+    /// The longest line content kept.
+    max_line_length: usize,
+}
+
+impl LineBatch {
+    /// A batch of the lines in `bytes` (which ends with an LF, or the last
+    /// line is read as if it did).
+    #[must_use]
+    pub fn new(bytes: Bytes, max_line_length: usize) -> Self {
+        Self {
+            // A clone is a reference count, kept only when the check fails.
+            text: ByteString::try_from(bytes.clone()).map_err(|_| bytes),
+            max_line_length,
+        }
+    }
+
+    /// The bytes of the batch, line endings included.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.text {
+            Ok(text) => text.as_bytes(),
+            Err(bytes) => bytes,
+        }
+    }
+
+    /// How many bytes the batch holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// Whether the batch holds no bytes.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The lines, in order, each with the offset just past its LF.
+    #[must_use]
+    pub fn lines(&self) -> BatchLines<'_> {
+        self.lines_from(0)
+    }
+
+    /// The lines from byte `offset` on (an offset an earlier line was
+    /// given with, to resume where a reader stopped).
+    #[must_use]
+    pub fn lines_from(&self, offset: usize) -> BatchLines<'_> {
+        BatchLines {
+            bytes: self.as_bytes(),
+            text: self.text.as_ref().ok().map(|t| &**t),
+            pos: offset,
+            max: self.max_line_length,
+        }
+    }
+}
+
+/// One line of a [`LineBatch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// A UTF-8 line, read in place.
+    Text(&'a str),
+    /// A line that was not UTF-8, read as CP1252 ([`irc_proto::decode`]).
+    Decoded(String),
+    /// A line longer than the codec's maximum, skipped: its length in
+    /// bytes, without its line ending.
+    Overlong(usize),
+}
+
+/// The iterator of [`LineBatch::lines`]: each line with the offset just
+/// past its LF. Empty lines are skipped.
+#[derive(Debug, Clone)]
+pub struct BatchLines<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+    pos: usize,
+    max: usize,
+}
+
+impl<'a> Iterator for BatchLines<'a> {
+    type Item = (usize, Line<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rest = self.bytes.get(self.pos..).filter(|r| !r.is_empty())?;
+            let start = self.pos;
+            let end = memchr::memchr(b'\n', rest).map_or(self.bytes.len(), |i| start + i);
+            self.pos = end + 1;
+            let stop = if end > start && self.bytes[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            if stop == start {
+                continue;
+            }
+            if stop - start > self.max {
+                return Some((self.pos, Line::Overlong(stop - start)));
+            }
+            // The ends of a line sit next to ASCII bytes (or at the ends of
+            // the batch), so they are character boundaries of valid text.
+            if let Some(line) = self.text.and_then(|t| t.get(start..stop)) {
+                return Some((self.pos, Line::Text(line)));
+            }
+            let bytes = &self.bytes[start..stop];
+            return Some((
+                self.pos,
+                match std::str::from_utf8(bytes) {
+                    Ok(line) => Line::Text(line),
+                    Err(_) => Line::Decoded(irc_proto::decode(bytes).into_owned()),
+                },
+            ));
+        }
     }
 }
 
@@ -430,6 +692,117 @@ mod tests {
             let out = decode_chunks(&mut codec, &[&input[..i], &input[i..]]);
             assert_eq!(out, ["PRIVMSG #c :€uro"], "split at {i}");
         }
+    }
+
+    /// What [`LineBatchCodec`] makes of `chunks` (fed one at a time, then
+    /// EOF): the lines, and how many overlong lines it dropped in all.
+    fn batch_chunks(codec: &mut LineBatchCodec, chunks: &[&[u8]]) -> (Vec<String>, u64) {
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let mut overlong = 0;
+        let mut take = |batch: LineBatch, out: &mut Vec<String>| {
+            for (_, line) in batch.lines() {
+                match line {
+                    Line::Text(t) => out.push(t.to_owned()),
+                    Line::Decoded(t) => out.push(t),
+                    Line::Overlong(_) => overlong += 1,
+                }
+            }
+        };
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while let Some(batch) = codec.decode(&mut buf).expect("decode") {
+                take(batch, &mut out);
+            }
+        }
+        while let Some(batch) = codec.decode_eof(&mut buf).expect("decode_eof") {
+            take(batch, &mut out);
+        }
+        (out, overlong + codec.discarded())
+    }
+
+    /// Both codecs on the same chunks: the same lines, the same overlong
+    /// and cut-off counts.
+    fn assert_codecs_agree(chunks: &[&[u8]], max: usize) {
+        let mut lines = IrcCodec::new(max);
+        let want = decode_chunks(&mut lines, chunks);
+        let mut batches = LineBatchCodec::new(max);
+        let (got, overlong) = batch_chunks(&mut batches, chunks);
+        assert_eq!(got, want, "{chunks:?}");
+        assert_eq!(overlong, lines.discarded(), "{chunks:?}");
+        assert_eq!(batches.incomplete(), lines.incomplete(), "{chunks:?}");
+    }
+
+    #[test]
+    fn batches_frame_as_lines_do_at_every_split() {
+        let long = "Z".repeat(40);
+        let inputs = [
+            format!("@t=x :n!u@h PRIVMSG #c :h\u{e9}llo\r\n\nPING :x\n{long}\r\ncaf\u{e9}\r\nEND"),
+            format!("{long}\nA\r\n\r\n{long}{long}\r\nB\rC\r\r\n"),
+            "PRIVMSG #c :\u{20ac}uro\r\n".to_owned(),
+            "A\r\n\r".to_owned(),
+            "\r\n\n\n".to_owned(),
+        ];
+        for input in &inputs {
+            let input = input.as_bytes();
+            for i in 0..=input.len() {
+                assert_codecs_agree(&[&input[..i], &input[i..]], 32);
+            }
+            let bytes: Vec<&[u8]> = input.chunks(1).collect();
+            assert_codecs_agree(&bytes, 32);
+        }
+        // Lines of exactly the limit, and one byte over, with and without CR.
+        assert_codecs_agree(&[b"12345\r\n12345\n123456\n123456\r\nok\n"], 5);
+    }
+
+    #[test]
+    fn batches_agree_with_lines_on_random_streams() {
+        let mut rng = crate::backoff::SplitMix64::new(0x1bc);
+        let pieces: [&[u8]; 9] = [
+            b"PRIVMSG #c :hi",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"caf\xe9",
+            "\u{1f980}".as_bytes(),
+            b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            b" ",
+            b":n!u@h ",
+        ];
+        for _ in 0..300 {
+            let mut input = Vec::new();
+            for _ in 0..rng.next_u64() % 40 {
+                input.extend_from_slice(pieces[(rng.next_u64() % 9) as usize]);
+            }
+            let mut chunks = Vec::new();
+            let mut rest = &input[..];
+            while !rest.is_empty() {
+                let n = 1 + (rng.next_u64() as usize) % rest.len().min(50);
+                chunks.push(&rest[..n]);
+                rest = &rest[n..];
+            }
+            assert_codecs_agree(&chunks, 24);
+        }
+    }
+
+    #[test]
+    fn a_batch_resumes_where_a_reader_stopped_and_is_not_copied() {
+        let mut codec = LineBatchCodec::default();
+        let mut buf = BytesMut::from(&b"A 1\r\nB 2\r\nC 3\r\nD"[..]);
+        let start = buf.as_ptr() as usize;
+        let batch = codec.decode(&mut buf).expect("decode").expect("batch");
+        assert_eq!(batch.len(), 15);
+        let mut lines = batch.lines();
+        let (after_a, a) = lines.next().expect("A");
+        assert_eq!(a, Line::Text("A 1"));
+        let Line::Text(text) = a else { unreachable!() };
+        assert!((start..start + 15).contains(&(text.as_ptr() as usize)));
+        let rest: Vec<_> = batch.lines_from(after_a).map(|(_, l)| l).collect();
+        assert_eq!(rest, [Line::Text("B 2"), Line::Text("C 3")]);
+        assert_eq!(&buf[..], b"D");
+        assert!(codec.decode(&mut buf).expect("decode").is_none());
+        assert!(codec.decode_eof(&mut buf).expect("eof").is_none());
+        assert_eq!(codec.incomplete(), 1);
     }
 
     #[test]

@@ -257,7 +257,15 @@ impl ClientBuilder {
         self
     }
 
-    /// How many handlers may run at once (at least 1).
+    /// How many handlers may be under way at once (at least 1).
+    ///
+    /// A handler's first poll runs in the read loop, when its event's turn
+    /// comes and a slot is free: a handler that does not wait (the common
+    /// case) is done there and then, without a task. A handler that waits
+    /// becomes a task of its own and keeps its slot until it is done. With
+    /// one slot, handlers run one after the other, in order; what happens
+    /// when every slot is taken is described at
+    /// [`dispatch_backlog`](Self::dispatch_backlog).
     pub fn max_concurrent_handlers(mut self, max: usize) -> Self {
         self.config.max_concurrent_handlers = max.max(1);
         self
@@ -266,20 +274,23 @@ impl ClientBuilder {
     /// How many events from the server may wait for their handlers to be
     /// started (at least 1; default [`DEFAULT_DISPATCH_BACKLOG`]).
     ///
-    /// The read loop hands each event to the dispatcher and goes on reading;
-    /// the dispatcher starts handlers as
+    /// The read loop starts the handlers of each line itself, in the order
+    /// lines arrive, as long as
     /// [`max_concurrent_handlers`](Self::max_concurrent_handlers) allows.
-    /// When every handler slot is taken and this many events are waiting,
-    /// the read loop stops reading until one is started: TCP flow control
-    /// then slows the server down, and memory stays bounded however fast
-    /// lines come. One slow handler never does this (handlers run
-    /// concurrently); only a sustained overload does. While reading is
-    /// paused, a `PING` from the server waits in the socket with the other
-    /// lines: it is answered once the backlog has room for one event, and
-    /// the keepalive's silence clock restarts when reading resumes.
-    /// Handlers that never finish, once they hold every slot and the
-    /// backlog is full, stop the reading for good: hand long work to a task
-    /// of its own. Events from [`Client::trigger`](crate::Client::trigger)
+    /// When every handler slot is taken, the events behind wait in this
+    /// backlog (each one a copy of its line) while the loop goes on
+    /// reading, answering `PING` and tracking state; they start their
+    /// handlers, still in order, as slots come free. When the backlog is
+    /// full too, the read loop stops reading until an event has started:
+    /// TCP flow control then slows the server down, and memory stays
+    /// bounded however fast lines come. One slow handler never does this
+    /// (handlers run concurrently); only a sustained overload does. While
+    /// reading is paused, a `PING` from the server waits in the socket with
+    /// the other lines: it is answered once the backlog has room for one
+    /// event, and the keepalive's silence clock restarts when reading
+    /// resumes. Handlers that never finish, once they hold every slot and
+    /// the backlog is full, stop the reading for good: hand long work to a
+    /// task of its own. Events from [`Client::trigger`](crate::Client::trigger)
     /// and the local events are not counted.
     pub fn dispatch_backlog(mut self, max: usize) -> Self {
         self.config.dispatch_backlog = max.max(1);

@@ -17,27 +17,28 @@
 //! connection ends, the writer writes what may go at once and stops,
 //! `CLIENT_DISCONNECT` is dispatched, and `run` waits for the handlers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use bytestring::ByteString;
-use futures::{FutureExt, StreamExt};
-use irc_proto::{CaseMapping, Message, MessageBuf, OwnedMessage};
+use futures::StreamExt;
+use irc_proto::{CaseMapping, Message, MessageBuf};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
-use crate::client::{Client, Connection, Ended, HandlerCache, Place, lock};
-use crate::codec::IrcCodec;
+use crate::client::{Client, Connection, Ended, Lane, lock};
+use crate::codec::{Line, LineBatch, LineBatchCodec};
 use crate::config::{Config, Transport};
 use crate::error::{Error, RegistrationError};
-use crate::event::{CLIENT_CONNECT, CLIENT_DISCONNECT, Event};
+use crate::event::{CLIENT_CONNECT, CLIENT_DISCONNECT, Event, EventName, Schema};
 use crate::flood::{FloodControl, LineClass, target_of};
+use crate::handler::EventContext;
 use crate::sasl::{SaslSession, SystemRng};
 use crate::state::ping::{Keepalive, KeepaliveAction};
 use crate::state::register::{Progress, Register};
@@ -299,7 +300,11 @@ async fn connect_tcp(host: &str, port: u16, source: Option<IpAddr>) -> std::io::
 
 /// The most lines handled in a row before the read loop looks at its
 /// timers and the quit signal again.
-const READ_BATCH: usize = 256;
+const LINES_PER_TURN: usize = 512;
+
+/// The size of the read buffer: one read takes up to this many bytes, and
+/// the lines in them are handled in one go.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// A `sleep_until` for an optional deadline (never, when `None`).
 async fn sleep_opt(at: Option<Instant>) {
@@ -330,16 +335,12 @@ async fn run_connection(
     });
     let writer = tokio::spawn(write_loop(write, Arc::clone(&out)));
 
-    let codec =
-        IrcCodec::new(config.max_line_length).with_counters(Arc::clone(&client.inner.counters));
-    let mut lines = FramedRead::new(read, codec);
+    let codec = LineBatchCodec::new(config.max_line_length)
+        .with_counters(Arc::clone(&client.inner.counters));
+    let mut lines = FramedRead::with_capacity(read, codec, READ_BUFFER);
     let mut register = config.auto_register.then(|| new_register(client, &config));
     if let Some(reg) = &register {
         client.set_nick(reg.nick());
-    }
-    match register.as_mut() {
-        Some(reg) => send_all(client, reg.start()),
-        None => client.dispatch(Event::local(CLIENT_CONNECT)),
     }
 
     let mut keepalive = Keepalive::new(config.keepalive, Instant::now().into_std());
@@ -354,10 +355,17 @@ async fn run_connection(
         port,
         registered_at,
         sts_checked: !config.sts,
-        events: Vec::new(),
+        parked: VecDeque::new(),
+        backlog: config.dispatch_backlog.max(1),
+        decoded: 0,
         messages: 0,
-        interest: HandlerCache::new(),
     };
+    match register.as_mut() {
+        Some(reg) => send_all(client, reg.start()),
+        None => ctx
+            .parked
+            .push_back(Parked::new(Event::local(CLIENT_CONNECT))),
+    }
 
     // One keepalive timer for the connection: moved only when it fired or
     // when the deadline came earlier, not re-armed for every line (a line
@@ -366,23 +374,59 @@ async fn run_connection(
     let keepalive_timer = tokio::time::sleep_until(Instant::now());
     tokio::pin!(keepalive_timer);
     let mut keepalive_armed: Option<Instant> = None;
-    // A place in the dispatch backlog for the next line's event; `None`
-    // while the backlog is full (reading pauses until there is room).
-    let backlog = Arc::clone(&client.inner.backlog);
-    let mut permit = None;
+    // The lines read and not handled yet, and where the next one starts.
+    let mut batch: Option<(LineBatch, usize)> = None;
+    // The handler lane, held while lines are handled, and kept while
+    // events wait for a handler slot (so that no other event starts its
+    // handlers before theirs).
+    let mut lane_held: Option<tokio::sync::MutexGuard<'_, Lane>> = None;
+    let slots = client.inner.lane.lock().await.runner.slots();
 
     let result = loop {
+        if !ctx.parked.is_empty() || batch.is_some() {
+            let lane = match &mut lane_held {
+                Some(lane) => lane,
+                None => lane_held.insert(client.inner.lane.lock().await),
+            };
+            lane.runner.reap();
+            let lane: &mut Lane = lane;
+            let outcome = std::future::poll_fn(|cx| {
+                Poll::Ready(work(&mut ctx, &mut register, lane, &mut batch, cx))
+            })
+            .await;
+            // Counted before anything else runs, so a handler sees them.
+            client
+                .inner
+                .counters
+                .decoded(std::mem::take(&mut ctx.decoded));
+            client
+                .inner
+                .counters
+                .messages(std::mem::take(&mut ctx.messages));
+            client
+                .inner
+                .backlog
+                .store(ctx.parked.len(), Ordering::Release);
+            if ctx.parked.is_empty() {
+                lane_held = None;
+            }
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(port)) => break Ok(Ended::StsUpgrade { port }),
+                Err(e) => break Err(e),
+            }
+        }
+        let parked = !ctx.parked.is_empty();
+        let full = ctx.backlog_full();
+        let reading = batch.is_none() && !full;
+        let more = batch.is_some() && !full;
         let waits_for_cap = register.as_ref().is_some_and(Register::waits_for_cap);
         let waits_for_sasl = register.as_ref().is_some_and(Register::waits_for_sasl);
         if waits_for_sasl && sasl_deadline.is_none() {
             sasl_deadline = Some(Instant::now() + config.sasl_timeout);
         }
-        if permit.is_none() {
-            permit = backlog.try_take();
-        }
-        let paused = permit.is_none();
         // While reading is paused the server's silence cannot be seen.
-        let keepalive_at = if paused {
+        let keepalive_at = if full {
             None
         } else {
             keepalive.poll_at().map(Instant::from_std)
@@ -394,63 +438,34 @@ async fn run_connection(
             keepalive_armed = Some(at);
         }
         tokio::select! {
-            line = lines.next(), if !paused => {
-                // The lines already in the buffer are handled in one go, up
-                // to READ_BATCH, without going back through the `select!`;
-                // the clock is read once for them.
-                let mut next = line;
-                let mut handled = 0_usize;
-                let ended = loop {
-                    match next {
-                        Some(Ok(line)) => match handle_line(&mut ctx, &mut register, line, &mut permit) {
-                            Ok(None) => {}
-                            Ok(Some(port)) => break Some(Ok(Ended::StsUpgrade { port })),
-                            Err(e) => break Some(Err(e)),
-                        },
-                        Some(Err(e)) => break Some(Err(Error::Io(e))),
-                        None => {
-                            tracing::info!("server closed the connection");
-                            break Some(match register.as_ref().map(Register::progress) {
-                                Some(Progress::Pending) => Err(Error::Registration(
-                                    RegistrationError::Closed {
-                                        reason: "connection closed".into(),
-                                    },
-                                )),
-                                _ if quit_deadline.is_some() => Ok(Ended::Quit),
-                                _ => Ok(Ended::ServerClosed),
-                            });
-                        }
-                    }
-                    handled += 1;
-                    if handled >= READ_BATCH {
-                        break None;
-                    }
-                    if permit.is_none() {
-                        permit = backlog.try_take();
-                        if permit.is_none() {
-                            break None;
-                        }
-                    }
-                    match lines.next().now_or_never() {
-                        Some(line) => next = line,
-                        None => break None,
-                    }
-                };
-                // Counted before the events go, so a handler sees them, and
-                // handed over before anything else can be dispatched or the
-                // loop waits.
-                lines.decoder_mut().sync_counters();
-                client.inner.counters.messages(std::mem::take(&mut ctx.messages));
-                client.dispatch_batch(std::mem::take(&mut ctx.events));
-                keepalive.received(Instant::now().into_std());
-                if let Some(ended) = ended {
-                    break ended;
+            next = lines.next(), if reading => match next {
+                Some(Ok(lines)) => {
+                    batch = Some((lines, 0));
+                    keepalive.received(Instant::now().into_std());
                 }
-            }
-            room = backlog.take(), if paused => {
-                permit = Some(room);
-                // The silence clock restarts when reading resumes.
-                keepalive.received(Instant::now().into_std());
+                Some(Err(e)) => break Err(Error::Io(e)),
+                None => {
+                    tracing::info!("server closed the connection");
+                    break match register.as_ref().map(Register::progress) {
+                        Some(Progress::Pending) => Err(Error::Registration(
+                            RegistrationError::Closed {
+                                reason: "connection closed".into(),
+                            },
+                        )),
+                        _ if quit_deadline.is_some() => Ok(Ended::Quit),
+                        _ => Ok(Ended::ServerClosed),
+                    };
+                }
+            },
+            // More lines are buffered: handle them after a look at the rest.
+            () = std::future::ready(()), if more => {}
+            slot = slots.acquire(), if parked => {
+                // Looked at, not taken: `work` takes it.
+                drop(slot);
+                if full {
+                    // The silence clock restarts when reading resumes.
+                    keepalive.received(Instant::now().into_std());
+                }
             }
             () = sleep_opt(Some(cap_deadline)), if waits_for_cap => {
                 if let Some(reg) = register.as_mut() {
@@ -493,6 +508,7 @@ async fn run_connection(
             }
         }
     };
+    drop(lane_held);
 
     // The writer writes what may go at once, then stops.
     if let Some(conn) = lock(&client.inner.conn).take() {
@@ -506,12 +522,47 @@ async fn run_connection(
         Ok(Ok(Ok(()))) => {}
     }
     drop(lines);
-    if let Some(place) = permit.take() {
-        backlog.give_back(place);
-    }
-    client.dispatch(Event::local(CLIENT_DISCONNECT));
-    client.flush().await;
+    let parked = std::mem::take(&mut ctx.parked);
+    finish(client, parked).await;
+    client.inner.backlog.store(0, Ordering::Release);
     result
+}
+
+/// Ends a connection's dispatch: the events still waiting for a handler
+/// slot start their handlers, then `CLIENT_DISCONNECT` does, and the
+/// handlers are given the shutdown timeout to finish (then cancelled).
+async fn finish(client: &Client, mut parked: VecDeque<Parked>) {
+    parked.push_back(Parked::new(Event::local(CLIENT_DISCONNECT)));
+    let timeout = client.config().handler_shutdown_timeout;
+    let start = async {
+        let mut lane = client.inner.lane.lock().await;
+        while let Some(p) = parked.front() {
+            client
+                .dispatch_owned_from(&mut lane, &p.event, p.from, !p.resolved)
+                .await;
+            parked.pop_front();
+        }
+    };
+    if tokio::time::timeout(timeout, start).await.is_err() {
+        tracing::warn!(
+            events = parked.len(),
+            "no handler slot came free at shutdown: cancelling the running handlers"
+        );
+    }
+    client.flush().await;
+    // Slots are free once the stuck handlers are cancelled: what could not
+    // start before does now.
+    if !parked.is_empty() {
+        {
+            let mut lane = client.inner.lane.lock().await;
+            for p in parked {
+                client
+                    .dispatch_owned_from(&mut lane, &p.event, p.from, !p.resolved)
+                    .await;
+            }
+        }
+        client.flush().await;
+    }
 }
 
 /// The registration state machine for a new connection: the nick asked for
@@ -658,57 +709,216 @@ struct LineCtx<'a> {
     registered_at: &'a mut Option<Instant>,
     /// Whether the `sts` capability was looked at.
     sts_checked: bool,
-    /// The events of the lines handled since the last hand-over to the
-    /// dispatcher, in order: they go together, in one send.
-    events: Vec<(Event, Option<Place>)>,
+    /// Events whose handlers could not all start yet for want of a free
+    /// slot, in order: the events of the lines read meanwhile join them.
+    parked: VecDeque<Parked>,
+    /// How many server events `parked` may hold before reading pauses.
+    backlog: usize,
+    /// Lines decoded since the client's counters were last told.
+    decoded: u64,
     /// Messages handled since the client's counters were last told.
     messages: u64,
-    /// Which event names have handlers.
-    interest: HandlerCache,
+}
+
+/// An event waiting for a handler slot.
+struct Parked {
+    event: Event,
+    /// The first handler not started.
+    from: usize,
+    /// Whether the `wait`s were offered the event.
+    resolved: bool,
+}
+
+impl LineCtx<'_> {
+    /// Whether the backlog of parked events is full: reading pauses.
+    fn backlog_full(&self) -> bool {
+        self.parked.len() >= self.backlog
+    }
+}
+
+impl Parked {
+    /// An event nothing was done with yet.
+    const fn new(event: Event) -> Self {
+        Self {
+            event,
+            from: 0,
+            resolved: false,
+        }
+    }
+}
+
+/// One turn of the read loop's work: the parked events first, then the
+/// lines of the batch from where the last turn stopped, until the batch
+/// is done (it is dropped), `LINES_PER_TURN` lines were handled, or the
+/// backlog of parked events is full. `Some(port)`: an STS policy asks to
+/// reconnect with TLS there.
+fn work(
+    ctx: &mut LineCtx<'_>,
+    register: &mut Option<Register>,
+    lane: &mut Lane,
+    batch: &mut Option<(LineBatch, usize)>,
+    cx: &mut Context<'_>,
+) -> Result<Option<u16>, Error> {
+    unpark(ctx, lane, cx);
+    let Some((lines, pos)) = batch.as_mut() else {
+        return Ok(None);
+    };
+    let mut iter = lines.lines_from(*pos);
+    let mut handled = 0;
+    let mut done = false;
+    let mut result = Ok(None);
+    while !ctx.backlog_full() && handled < LINES_PER_TURN {
+        let Some((next, line)) = iter.next() else {
+            done = true;
+            break;
+        };
+        *pos = next;
+        handled += 1;
+        let outcome = match line {
+            Line::Text(text) => handle_line(ctx, register, text, lane, cx),
+            Line::Decoded(text) => {
+                ctx.client.inner.counters.not_utf8();
+                tracing::debug!(len = text.len(), "read a line that is not UTF-8 as CP1252");
+                handle_line(ctx, register, &text, lane, cx)
+            }
+            Line::Overlong(len) => {
+                ctx.client.inner.counters.overlong();
+                tracing::warn!(
+                    len,
+                    max = ctx.config.max_line_length,
+                    "discarded an overlong line"
+                );
+                continue;
+            }
+        };
+        if !matches!(outcome, Ok(None)) {
+            result = outcome;
+            break;
+        }
+    }
+    if done {
+        *batch = None;
+    }
+    result
+}
+
+/// Starts the handlers of the parked events, in order, as far as slots
+/// allow.
+fn unpark(ctx: &mut LineCtx<'_>, lane: &mut Lane, cx: &mut Context<'_>) {
+    let client = ctx.client;
+    while let Some(p) = ctx.parked.front_mut() {
+        if !p.resolved {
+            client.resolve_waiters(&p.event);
+            p.resolved = true;
+        }
+        let started = match lane.cache.get(client, p.event.name()) {
+            Some(set) => {
+                let handlers = EventContext::of_event(client, &p.event, set.schema);
+                lane.runner.start(set, &handlers, p.from, cx)
+            }
+            None => Ok(()),
+        };
+        match started {
+            Ok(()) => {
+                ctx.parked.pop_front();
+            }
+            Err(from) => {
+                p.from = from;
+                return;
+            }
+        }
+    }
+}
+
+/// Offers a line's event to the `wait`s and starts its handlers, read in
+/// place: nothing is copied unless a `wait`, an `Event` or `Raw` extractor,
+/// or a lack of handler slots asks for the event whole.
+fn dispatch_line(
+    ctx: &mut LineCtx<'_>,
+    lane: &mut Lane,
+    name: &EventName,
+    msg: Message<'_>,
+    cx: &mut Context<'_>,
+) {
+    let client = ctx.client;
+    let waiting = client.has_waiters();
+    let set = lane.cache.get(client, name);
+    if set.is_none() && !waiting {
+        // Nobody listens: the line has done its work (state, PONG).
+        return;
+    }
+    if !ctx.parked.is_empty() {
+        // Behind the events that wait for a slot, in order.
+        ctx.parked
+            .push_back(Parked::new(Event::of_message(name.clone(), &msg)));
+        return;
+    }
+    let schema = set.map_or_else(|| Schema::of(name), |set| set.schema);
+    let handlers = EventContext::of_line(client, name, schema, msg);
+    if waiting {
+        client.resolve_waiters(handlers.event());
+    }
+    if let Some(set) = set
+        && let Err(from) = lane.runner.start(set, &handlers, 0, cx)
+    {
+        ctx.parked.push_back(Parked {
+            event: handlers.event().clone(),
+            from,
+            resolved: true,
+        });
+    }
+}
+
+/// Dispatches a local event of the read loop (`BATCH_END`,
+/// `CLIENT_CONNECT`) after the events before it.
+fn dispatch_local(ctx: &mut LineCtx<'_>, lane: &mut Lane, event: Event, cx: &mut Context<'_>) {
+    ctx.parked.push_back(Parked::new(event));
+    if ctx.parked.len() == 1 {
+        unpark(ctx, lane, cx);
+    }
 }
 
 /// One line from the server: PONG, registration, our nick, our channels,
-/// dispatch. `Some(port)`: an STS policy asks to reconnect with TLS there.
+/// state, dispatch. `Some(port)`: an STS policy asks to reconnect with TLS
+/// there.
 fn handle_line(
     ctx: &mut LineCtx<'_>,
     register: &mut Option<Register>,
-    line: ByteString,
-    permit: &mut Option<Place>,
+    line: &str,
+    lane: &mut Lane,
+    cx: &mut Context<'_>,
 ) -> Result<Option<u16>, Error> {
     let client = ctx.client;
-    let len = line.len();
-    let event = match OwnedMessage::parse(line) {
-        Ok(m) => Event::from_line(m),
+    ctx.decoded += 1;
+    let msg = match Message::parse(line) {
+        Ok(m) => m,
         Err(e) => {
             // Counted and logged, never with the bytes above debug: a
             // server's garbage should not land in logs verbatim.
             client.inner.counters.unparsable();
-            tracing::warn!(len, error = %e.kind, "dropped a line that does not parse");
+            tracing::warn!(len = line.len(), error = %e.kind, "dropped a line that does not parse");
+            tracing::debug!(line, "the line that does not parse");
             return Ok(None);
         }
     };
-    let Some(msg) = event.parsed() else {
-        return Ok(None);
-    };
     ctx.messages += 1;
-    tracing::trace!(line = msg.as_str(), "recv");
-    if msg.is_command("PING") {
+    tracing::trace!(line, "recv");
+    let name = EventName::of_command(msg.command());
+    if name.as_str() == "PING" {
         let pong = MessageBuf::new("PONG").with_params(msg.params().iter());
         if let Err(e) = client.send_priority(pong, LineClass::Pong) {
             tracing::warn!(error = %e, "cannot answer PING");
         }
     }
-    track_self(client, &msg);
-    if ctx.config.sts && msg.is_command("CAP") {
+    track_self(client, &name, &msg);
+    if ctx.config.sts && name.as_str() == "CAP" {
         sts_from_cap_new(ctx, &msg);
     }
     // Channel and user state (and awaited replies) see the line before its event.
     let batch_end = client.track(&msg);
     let mut connected = false;
-    if let Some(reg) = register.as_mut().filter(|r| !r.is_finished())
-        && let Some(buf) = event.message()
-    {
-        let out = reg.handle(buf);
+    if let Some(reg) = register.as_mut().filter(|r| !r.is_finished()) {
+        let out = reg.handle(&msg.to_buf());
         if !ctx.sts_checked && reg.caps_listed() {
             ctx.sts_checked = true;
             // Before anything else is sent on a plain connection.
@@ -732,12 +942,12 @@ fn handle_line(
                     client,
                     vec![MessageBuf::new("QUIT").with_param("registration failed")],
                 );
-                ctx.events.push((event, permit.take()));
+                dispatch_line(ctx, lane, &name, msg, cx);
                 return Err(Error::Registration(e));
             }
             Progress::Pending => {}
         }
-    } else if register.is_none() && msg.command() == "001" {
+    } else if register.is_none() && name.as_str() == "001" {
         connected = true;
     }
     if connected {
@@ -748,30 +958,24 @@ fn handle_line(
         }
         tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
-    // An event nobody listens for (no handler, no pending wait) stops here:
-    // it has done its work (state, registration, PONG).
-    if ctx.interest.wanted(client, event.name()) {
-        ctx.events.push((event, permit.take()));
-    }
+    dispatch_line(ctx, lane, &name, msg, cx);
     if let Some(end) = batch_end {
-        ctx.events.push((end, None));
+        dispatch_local(ctx, lane, end, cx);
     }
     if connected {
-        ctx.events.push((Event::local(CLIENT_CONNECT), None));
+        dispatch_local(ctx, lane, Event::local(CLIENT_CONNECT), cx);
     }
     Ok(None)
 }
 
 /// Follows our own nick, channels and capabilities.
-fn track_self(client: &Client, msg: &Message<'_>) {
+fn track_self(client: &Client, name: &EventName, msg: &Message<'_>) {
     // Most lines are none of these: they cost a few comparisons, no lock
     // and no allocation.
-    let Some(verb) = ["NICK", "JOIN", "PART", "KICK", "CAP"]
-        .into_iter()
-        .find(|v| msg.command().eq_ignore_ascii_case(v))
-    else {
+    let verb = name.as_str();
+    if !matches!(verb, "NICK" | "JOIN" | "PART" | "KICK" | "CAP") {
         return;
-    };
+    }
     let param = |i: usize| msg.param(i);
     let cm = client.casemapping();
     let (from_me, kicks_me) = {

@@ -95,6 +95,25 @@ impl EventName {
         }
     }
 
+    /// The name of the event of a line with this command: as
+    /// [`EventName::new`], with a fast path for the verbs and numerics
+    /// servers send most, spelled as servers spell them.
+    pub(crate) fn of_command(command: &str) -> Self {
+        if let &[a, b, c] = command.as_bytes()
+            && a.is_ascii_digit()
+            && b.is_ascii_digit()
+            && c.is_ascii_digit()
+        {
+            return numeric_name(
+                u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'),
+            );
+        }
+        match COMMON_VERBS.iter().find(|v| **v == command) {
+            Some(v) => Self(Repr::Static(v)),
+            None => Self::new(command),
+        }
+    }
+
     /// Whether both are the same shared name (a cheap test that may say
     /// `false` for equal names).
     pub(crate) fn same_as(&self, other: &Self) -> bool {
@@ -328,6 +347,21 @@ impl Event {
                 line: Some(line),
                 buf: OnceLock::new(),
             }),
+        }
+    }
+
+    /// The event of a message read in place: its line is copied.
+    pub(crate) fn of_message(name: EventName, message: &Message<'_>) -> Self {
+        let line = OwnedMessage::parse(ByteString::from(message.as_str())).ok();
+        let buf = OnceLock::new();
+        if line.is_none() {
+            // The same text parsed once; should it not again, the parts
+            // are kept all the same.
+            let _ = buf.set(Arc::new(message.to_buf()));
+        }
+        Self {
+            name,
+            message: Some(Payload { line, buf }),
         }
     }
 

@@ -181,6 +181,14 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
+    /// Whether no request waits.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.joins.is_empty()
+            && self.whois.is_empty()
+            && self.labels.is_empty()
+            && self.batches.is_empty()
+    }
+
     fn ticket<T>(&mut self) -> (u64, Reply<T>, Ticket<T>) {
         self.next_id += 1;
         let (tx, rx) = oneshot::channel();

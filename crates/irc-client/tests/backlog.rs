@@ -179,3 +179,82 @@ async fn a_handler_that_panics_after_waiting_is_contained() {
     assert_eq!(peer.recv_pong().await, "PONG alive");
     let _ = client.quit("bye");
 }
+
+/// Counts the handlers under way: made when a handler is called, dropped
+/// when its future is done.
+struct UnderWay(Arc<AtomicUsize>);
+
+impl UnderWay {
+    fn new(count: &Arc<AtomicUsize>, peak: &AtomicUsize) -> Self {
+        let now = count.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(now, Ordering::SeqCst);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn no_more_handlers_are_under_way_than_there_are_slots() {
+    under_way_within_slots(3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_handlers_are_under_way_than_there_are_slots_on_two_threads() {
+    under_way_within_slots(1).await;
+    under_way_within_slots(3).await;
+}
+
+/// `slots` slots, handlers that wait, 200 events: every event is handled,
+/// never more than `slots` handlers at once, and all slots get used.
+async fn under_way_within_slots(slots: usize) {
+    const LINES: usize = 200;
+    let (client, mut peer) = start(|b| b.max_concurrent_handlers(slots).dispatch_backlog(16)).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let under_way = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    {
+        let seen = Arc::clone(&seen);
+        let under_way = Arc::clone(&under_way);
+        let peak = Arc::clone(&peak);
+        client
+            .on("PRIVMSG", move |Text(t): Text| {
+                let seen = Arc::clone(&seen);
+                let guard = UnderWay::new(&under_way, &peak);
+                let done_tx = done_tx.clone();
+                async move {
+                    let _guard = guard;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    let mut seen = seen.lock().expect("lock");
+                    seen.push(t.parse::<usize>().expect("number"));
+                    if seen.len() == LINES {
+                        let _ = done_tx.send(());
+                    }
+                }
+            })
+            .expect("on");
+    }
+    peer.register().await;
+    let flood: String = (0..LINES)
+        .map(|i| format!(":a!b@c PRIVMSG #c :{i}\r\n"))
+        .collect();
+    peer.send(&flood).await;
+    timeout(STEP, done_rx.recv())
+        .await
+        .expect("not every event arrived in time")
+        .expect("handler gone");
+    let mut seen = seen.lock().expect("lock").clone();
+    if slots == 1 {
+        assert!(seen.is_sorted(), "one slot: handlers run in order");
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..LINES).collect::<Vec<_>>(), "events lost");
+    let peak = peak.load(Ordering::SeqCst);
+    assert_eq!(peak, slots, "handlers under way at once (slots: {slots})");
+    let _ = client.quit("bye");
+}

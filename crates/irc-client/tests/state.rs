@@ -37,14 +37,21 @@ fn client(server: &Server, nick: &str) -> Client {
     client
 }
 
-/// Runs a client until it has registered.
+/// Runs a client until it has registered and read the welcome burst: the
+/// ISUPPORT lines (`005`) come after `001`, so they are known once the
+/// message of the day has ended.
 async fn connect(client: &Client) -> JoinHandle<Result<(), Error>> {
     let connected = client.wait("CLIENT_CONNECT");
+    let welcomed = client.wait_any(["RPL_ENDOFMOTD", "ERR_NOMOTD"]);
     let c = client.clone();
     let run = tokio::spawn(async move { c.run().await });
     timeout(STEP, connected)
         .await
         .expect("no CLIENT_CONNECT")
+        .expect("wait");
+    timeout(STEP, welcomed)
+        .await
+        .expect("no end of MOTD")
         .expect("wait");
     run
 }

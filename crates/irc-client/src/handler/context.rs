@@ -1,6 +1,8 @@
 //! What extractors read from: [`EventSpec`] at registration, [`EventContext`]
 //! at dispatch.
 
+use std::cell::OnceCell;
+
 use irc_proto::{Message, MessageBuf};
 
 use crate::client::Client;
@@ -58,64 +60,121 @@ impl<'a> EventSpec<'a> {
     }
 }
 
-/// What an extractor reads from when a handler is called: the client and
-/// the event.
+/// What an extractor reads from when a handler is called: the client, the
+/// event's name and its message, read in place.
+///
+/// For a line from the server the context borrows the line where the
+/// client read it: extractors copy out only what they take (a `Nick` copies
+/// the nick). The whole event as an owned [`Event`] (for the `Event` and
+/// `Raw` extractors, or a `wait`) is made the first time
+/// [`EventContext::event`] is called, then kept for the other handlers.
 #[derive(Debug)]
-pub struct EventContext {
-    client: Client,
-    event: Event,
+pub struct EventContext<'a> {
+    client: &'a Client,
+    name: &'a EventName,
     schema: Schema,
+    message: Option<Message<'a>>,
+    event: Owned<'a>,
 }
 
-impl EventContext {
-    pub(crate) fn new(client: Client, event: Event, schema: Schema) -> Self {
+/// The owned event of a context: given, or made on demand.
+// A context lives on the stack for the length of one dispatch; boxing the
+// cell would cost an allocation per event to save a few hundred bytes there.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Owned<'a> {
+    Given(&'a Event),
+    Lazy(OnceCell<Event>),
+}
+
+impl<'a> EventContext<'a> {
+    /// The context of an owned event (triggered, local, or kept).
+    pub(crate) fn of_event(client: &'a Client, event: &'a Event, schema: Schema) -> Self {
         Self {
             client,
-            event,
+            name: event.name(),
             schema,
+            message: event.parsed(),
+            event: Owned::Given(event),
+        }
+    }
+
+    /// The context of a line read in place.
+    pub(crate) fn of_line(
+        client: &'a Client,
+        name: &'a EventName,
+        schema: Schema,
+        message: Message<'a>,
+    ) -> Self {
+        Self {
+            client,
+            name,
+            schema,
+            message: Some(message),
+            event: Owned::Lazy(OnceCell::new()),
         }
     }
 
     /// The client the event came to.
     #[must_use]
-    pub const fn client(&self) -> &Client {
-        &self.client
+    pub const fn client(&self) -> &'a Client {
+        self.client
     }
 
-    /// The event.
+    /// The event's name.
     #[must_use]
-    pub const fn event(&self) -> &Event {
-        &self.event
+    pub const fn name(&self) -> &'a EventName {
+        self.name
     }
 
-    /// The message, unless the event is local.
+    /// The event, owned: for a line read in place, a copy made the first
+    /// time this is called.
+    #[must_use]
+    pub fn event(&self) -> &Event {
+        match &self.event {
+            Owned::Given(event) => event,
+            Owned::Lazy(cell) => cell.get_or_init(|| match &self.message {
+                Some(m) => Event::of_message(self.name.clone(), m),
+                None => Event::local(self.name.clone()),
+            }),
+        }
+    }
+
+    /// The message as an editable copy, unless the event is local (see
+    /// [`Event::message`]).
     #[must_use]
     pub fn message(&self) -> Option<&MessageBuf> {
-        self.event.message()
+        match &self.event {
+            Owned::Given(event) => event.message(),
+            Owned::Lazy(_) => {
+                self.message.as_ref()?;
+                self.event().message()
+            }
+        }
     }
 
-    /// The message read in place, without a copy (see [`Event::parsed`]).
+    /// The message read in place, without a copy.
     #[must_use]
     #[inline]
-    pub fn parsed(&self) -> Option<Message<'_>> {
-        self.event.parsed()
+    pub const fn parsed(&self) -> Option<Message<'a>> {
+        self.message
     }
 
     /// The target of the message, as the schema places it.
     #[must_use]
-    pub fn target(&self) -> Option<&str> {
-        self.schema.target.read(&self.parsed()?)
+    pub fn target(&self) -> Option<&'a str> {
+        self.schema.target.read(self.message.as_ref()?)
     }
 
     /// The channel of the message, as the schema places it.
     #[must_use]
-    pub fn channel(&self) -> Option<&str> {
-        self.schema.channel.read(&self.parsed()?)
+    pub fn channel(&self) -> Option<&'a str> {
+        self.schema.channel.read(self.message.as_ref()?)
     }
 
     /// The text of the message, as the schema places it.
     #[must_use]
-    pub fn text(&self) -> Option<&str> {
-        self.schema.text.read(&self.parsed()?)
+    pub fn text(&self) -> Option<&'a str> {
+        self.schema.text.read(self.message.as_ref()?)
     }
 }

@@ -71,7 +71,7 @@ use crate::handler::{EventContext, EventSpec, short_type_name};
 ///     fn check(spec: &EventSpec<'_>) -> Result<(), Missing> {
 ///         spec.require(Field::Text, "Command")
 ///     }
-///     fn from_event(ctx: &EventContext) -> Option<Self> {
+///     fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
 ///         ctx.text()?.split_whitespace().next().map(|w| Command(w.to_owned()))
 ///     }
 /// }
@@ -96,7 +96,7 @@ pub trait FromEvent: Sized + Send + 'static {
     fn check(spec: &EventSpec<'_>) -> Result<(), Missing>;
 
     /// Pulls the value out of one event; `None` when this event lacks it.
-    fn from_event(ctx: &EventContext) -> Option<Self>;
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self>;
 }
 
 impl<T: FromEvent> FromEvent for Option<T> {
@@ -110,7 +110,7 @@ impl<T: FromEvent> FromEvent for Option<T> {
         }
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         Some(T::from_event(ctx))
     }
 }
@@ -120,7 +120,7 @@ impl FromEvent for Client {
         Ok(())
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         Some(ctx.client().clone())
     }
 }
@@ -130,7 +130,7 @@ impl FromEvent for Event {
         Ok(())
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         Some(ctx.event().clone())
     }
 }
@@ -140,8 +140,8 @@ impl FromEvent for EventName {
         Ok(())
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
-        Some(ctx.event().name().clone())
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
+        Some(ctx.name().clone())
     }
 }
 
@@ -157,7 +157,7 @@ macro_rules! string_extractor {
                 spec.require($field, stringify!($name))
             }
 
-            fn from_event($ctx: &EventContext) -> Option<Self> {
+            fn from_event($ctx: &EventContext<'_>) -> Option<Self> {
                 let value: Option<&str> = $read;
                 value.map(|v| Self(v.to_owned()))
             }
@@ -179,7 +179,7 @@ macro_rules! string_extractor {
 }
 
 /// The user source of a message, unless it is a server name.
-fn sender(ctx: &EventContext) -> Option<irc_proto::Source<'_>> {
+fn sender<'a>(ctx: &EventContext<'a>) -> Option<irc_proto::Source<'a>> {
     ctx.parsed()?.source().filter(|s| !s.is_server())
 }
 
@@ -250,7 +250,7 @@ impl FromEvent for Params {
         require_message(spec, "Params")
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         ctx.parsed()
             .map(|m| Self(m.params().iter().map(str::to_owned).collect()))
             .or_else(|| ctx.message().map(|m| Self(m.params.clone())))
@@ -277,7 +277,7 @@ impl FromEvent for Tags {
         require_message(spec, "Tags")
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         ctx.message().map(|m| Self(m.tags.clone()))
     }
 }
@@ -291,7 +291,7 @@ impl FromEvent for Raw {
         require_message(spec, "Raw")
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         ctx.message().map(|m| Self(m.clone()))
     }
 }
@@ -306,9 +306,8 @@ impl FromEvent for Numeric {
         spec.require(Field::Numeric, "Numeric")
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
-        ctx.event()
-            .name()
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
+        ctx.name()
             .numeric()
             .and_then(irc_proto::Numeric::from_code)
             .map(Self)
@@ -339,7 +338,7 @@ macro_rules! tag_extractor {
                 }
             }
 
-            fn from_event(ctx: &EventContext) -> Option<Self> {
+            fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
                 ctx.parsed()?.tag($key).map(|v| Self(v.into_owned()))
             }
         }
@@ -402,7 +401,7 @@ impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
         }
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         ctx.client().state::<T>().map(|s| Self(s.as_ref().clone()))
     }
 }
@@ -437,7 +436,7 @@ impl FromEvent for ChannelState {
         spec.require(Field::Channel, "ChannelState")
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         ctx.client().channel(ctx.channel()?).map(Self)
     }
 }
@@ -452,7 +451,7 @@ impl FromEvent for UserState {
         spec.require(Field::Sender, "UserState")
     }
 
-    fn from_event(ctx: &EventContext) -> Option<Self> {
+    fn from_event(ctx: &EventContext<'_>) -> Option<Self> {
         ctx.client().user(sender(ctx)?.nick()).map(Self)
     }
 }
@@ -462,15 +461,23 @@ mod tests {
     use super::*;
     use crate::Client;
 
-    fn ctx(line: &str) -> EventContext {
-        let client = Client::builder("127.0.0.1", 1, "me").state(7_u32).build();
-        let event = Event::parse(line).expect("parse");
-        let schema = crate::Schema::of(event.name());
-        EventContext::new(client, event, schema)
+    /// Extracts `T` from `line` twice: read in place, as the read loop
+    /// does, and from an owned event, as for a triggered one.
+    fn get<T: FromEvent + PartialEq + std::fmt::Debug>(line: &str) -> Option<T> {
+        let (in_place, owned) = both::<T>(line);
+        assert_eq!(in_place, owned, "{line}");
+        in_place
     }
 
-    fn get<T: FromEvent>(line: &str) -> Option<T> {
-        T::from_event(&ctx(line))
+    fn both<T: FromEvent>(line: &str) -> (Option<T>, Option<T>) {
+        let client = Client::builder("127.0.0.1", 1, "me").state(7_u32).build();
+        let message = irc_proto::Message::parse(line).expect("parse");
+        let name = EventName::of_command(message.command());
+        let schema = crate::Schema::of(&name);
+        let in_place = T::from_event(&EventContext::of_line(&client, &name, schema, message));
+        let event = Event::parse(line).expect("parse");
+        let owned = T::from_event(&EventContext::of_event(&client, &event, schema));
+        (in_place, owned)
     }
 
     const PRIVMSG: &str = "@time=2024-05-06T07:08:09.000Z;msgid=abc;account=dana :dan!~d@host.example PRIVMSG #rust :hello there";
@@ -535,7 +542,9 @@ mod tests {
         assert_eq!(get::<Numeric>(PRIVMSG), None);
         assert_eq!(get::<State<u32>>(PRIVMSG), Some(State(7)));
         assert_eq!(get::<State<String>>(PRIVMSG), None);
-        assert_eq!(get::<Client>(PRIVMSG).map(|c| c.nick()), Some("me".into()));
+        let (a, b) = both::<Client>(PRIVMSG);
+        assert_eq!(a.map(|c| c.nick()), Some("me".into()));
+        assert_eq!(b.map(|c| c.nick()), Some("me".into()));
         assert_eq!(
             get::<EventName>(motd).map(|n| n.as_str().to_owned()),
             Some("376".into())
@@ -546,9 +555,9 @@ mod tests {
     fn local_events_supply_only_the_client() {
         let client = Client::builder("127.0.0.1", 1, "me").build();
         let event = Event::local(crate::CLIENT_CONNECT);
-        let ctx = EventContext::new(
-            client,
-            event,
+        let ctx = EventContext::of_event(
+            &client,
+            &event,
             crate::Schema::of(&EventName::new(crate::CLIENT_CONNECT)),
         );
         assert!(Client::from_event(&ctx).is_some());

@@ -18,7 +18,7 @@ use futures::future::BoxFuture;
 
 use crate::client::Client;
 use crate::error::Missing;
-use crate::event::{Event, EventName, Schema};
+use crate::event::{EventName, Schema};
 use crate::extract::FromEvent;
 
 pub(crate) mod context;
@@ -47,7 +47,7 @@ pub trait Handler<T>: Send + Sync + Sized + 'static {
     /// Extracts the parameters and starts the call; `Err` names the first
     /// parameter this event did not carry.
     #[doc(hidden)]
-    fn call(&self, ctx: &EventContext) -> Result<BoxFuture<'static, ()>, &'static str>;
+    fn call(&self, ctx: &EventContext<'_>) -> Result<BoxFuture<'static, ()>, &'static str>;
 }
 
 /// What a handler may return: `()`, or `Result<(), E>` whose error is logged.
@@ -96,14 +96,14 @@ macro_rules! impl_handler {
             }
 
             #[allow(non_snake_case, unused_variables)]
-            fn call(&self, ctx: &EventContext) -> Result<BoxFuture<'static, ()>, &'static str> {
+            fn call(&self, ctx: &EventContext<'_>) -> Result<BoxFuture<'static, ()>, &'static str> {
                 $(
                     let Some($ty) = $ty::from_event(ctx) else {
                         return Err(short_type_name::<$ty>());
                     };
                 )*
                 let fut = (self)($($ty),*);
-                let name = ctx.event().name().clone();
+                let name = ctx.name().clone();
                 Ok(Box::pin(async move { fut.await.report(&name) }))
             }
         }
@@ -126,7 +126,7 @@ impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
 
 /// A registered handler with its types erased.
 pub(crate) type ErasedHandler =
-    Arc<dyn Fn(&EventContext) -> Result<BoxFuture<'static, ()>, &'static str> + Send + Sync>;
+    Arc<dyn Fn(&EventContext<'_>) -> Result<BoxFuture<'static, ()>, &'static str> + Send + Sync>;
 
 /// Checks a handler for an event and erases its type.
 pub(crate) fn erase<H, T>(
@@ -140,10 +140,5 @@ where
 {
     let spec = EventSpec::new(name, Schema::of(name), client);
     H::check(&spec).map_err(|m| m.for_event(name))?;
-    Ok(Arc::new(move |ctx: &EventContext| handler.call(ctx)))
-}
-
-/// Builds the context of one event for the handlers.
-pub(crate) fn context(client: Client, event: Event, schema: Schema) -> EventContext {
-    EventContext::new(client, event, schema)
+    Ok(Arc::new(move |ctx: &EventContext<'_>| handler.call(ctx)))
 }

@@ -58,6 +58,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use irc_proto::casemap::CaseMapping;
 use irc_proto::isupport::Isupport;
@@ -1138,6 +1139,10 @@ pub fn parse_server_time(s: &str) -> Option<u64> {
 pub(crate) struct Shared {
     pub(crate) state: std::sync::RwLock<Tracker>,
     pub(crate) pending: std::sync::Mutex<crate::requests::Pending>,
+    /// Whether `pending` may hold a request: set under its lock by
+    /// whoever adds one, cleared under it by the read loop once it is
+    /// empty, so that most lines skip the lock.
+    pub(crate) pending_active: std::sync::atomic::AtomicBool,
     /// The request timeout, in milliseconds.
     pub(crate) timeout_ms: std::sync::atomic::AtomicU64,
 }
@@ -1153,6 +1158,7 @@ impl Shared {
         Self {
             state: std::sync::RwLock::new(Tracker::with_caps(caps, options)),
             pending: std::sync::Mutex::new(crate::requests::Pending::default()),
+            pending_active: std::sync::atomic::AtomicBool::new(false),
             timeout_ms: std::sync::atomic::AtomicU64::new(
                 u64::try_from(timeout).unwrap_or(u64::MAX),
             ),
@@ -1185,11 +1191,20 @@ impl Client {
         } else {
             None
         };
+        let shared = &self.inner.tracker;
         let out = {
             let mut state = self.tracker_write();
             let out = state.handle_at(msg, now);
-            self.pending()
-                .handle(msg, &state, out.completed_batch.as_deref());
+            if out.completed_batch.is_some() || shared.pending_active.load(Ordering::Acquire) {
+                let mut pending = shared
+                    .pending
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                pending.handle(msg, &state, out.completed_batch.as_deref());
+                if pending.is_idle() {
+                    shared.pending_active.store(false, Ordering::Release);
+                }
+            }
             out
         };
         for line in out.send {
@@ -1220,12 +1235,20 @@ impl Client {
         f(&self.tracker_read())
     }
 
+    /// The pending requests, locked; marks them active, so that the read
+    /// loop looks at them.
     pub(crate) fn pending(&self) -> std::sync::MutexGuard<'_, crate::requests::Pending> {
-        self.inner
+        let guard = self
+            .inner
             .tracker
             .pending
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.inner
+            .tracker
+            .pending_active
+            .store(true, Ordering::Release);
+        guard
     }
 
     /// A snapshot of a channel we are in (`None` when we are not, or no
