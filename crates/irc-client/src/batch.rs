@@ -100,6 +100,12 @@ pub struct Batches {
 }
 
 impl Batches {
+    /// Whether a batch is open (a message can belong to one only then).
+    #[must_use]
+    pub fn has_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
     /// Feeds one message; returns the batch it completed, if any.
     pub fn handle(&mut self, msg: &Message<'_>) -> Option<Arc<BatchInfo>> {
         let in_batch = msg.tag("batch").filter(|r| !r.is_empty());

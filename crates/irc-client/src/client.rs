@@ -699,10 +699,16 @@ impl HandlerCache {
             self.generation = generation;
         }
         let i = match self.entries.iter().position(|(n, _)| n.same_as(name)) {
+            // A name found moves one place up: the names of most lines end
+            // up first.
+            Some(i) if i > 0 => {
+                self.entries.swap(i, i - 1);
+                i - 1
+            }
             Some(i) => i,
             None => {
                 if self.entries.len() == Self::SIZE {
-                    self.entries.remove(0);
+                    self.entries.pop();
                 }
                 self.entries.push((name.clone(), client.handlers_for(name)));
                 self.entries.len() - 1

@@ -428,8 +428,7 @@ impl Decoder for LineBatchCodec {
 /// [`LineBatchCodec`]); read them with [`LineBatch::lines`].
 #[derive(Debug, Clone)]
 pub struct LineBatch {
-    /// The bytes, as text when they are UTF-8 as a whole.
-    text: Result<ByteString, Bytes>,
+    bytes: Bytes,
     /// The longest line content kept.
     max_line_length: usize,
 }
@@ -438,10 +437,9 @@ impl LineBatch {
     /// A batch of the lines in `bytes` (which ends with an LF, or the last
     /// line is read as if it did).
     #[must_use]
-    pub fn new(bytes: Bytes, max_line_length: usize) -> Self {
+    pub const fn new(bytes: Bytes, max_line_length: usize) -> Self {
         Self {
-            // A clone is a reference count, kept only when the check fails.
-            text: ByteString::try_from(bytes.clone()).map_err(|_| bytes),
+            bytes,
             max_line_length,
         }
     }
@@ -449,22 +447,19 @@ impl LineBatch {
     /// The bytes of the batch, line endings included.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        match &self.text {
-            Ok(text) => text.as_bytes(),
-            Err(bytes) => bytes,
-        }
+        &self.bytes
     }
 
     /// How many bytes the batch holds.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.as_bytes().len()
+        self.bytes.len()
     }
 
     /// Whether the batch holds no bytes.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.bytes.is_empty()
     }
 
     /// The lines, in order, each with the offset just past its LF.
@@ -475,12 +470,19 @@ impl LineBatch {
 
     /// The lines from byte `offset` on (an offset an earlier line was
     /// given with, to resume where a reader stopped).
+    ///
+    /// The bytes from there on are checked for UTF-8 in one go (with SIMD
+    /// where the CPU has it); when they all are, every line is read in
+    /// place without another check. Otherwise each line is checked on its
+    /// own, and the lines that are not UTF-8 are read as CP1252.
     #[must_use]
     pub fn lines_from(&self, offset: usize) -> BatchLines<'_> {
+        let bytes = self.bytes.get(offset..).unwrap_or_default();
         BatchLines {
-            bytes: self.as_bytes(),
-            text: self.text.as_ref().ok().map(|t| &**t),
-            pos: offset,
+            bytes,
+            text: simdutf8::basic::from_utf8(bytes).ok(),
+            pos: 0,
+            base: offset,
             max: self.max_line_length,
         }
     }
@@ -498,13 +500,18 @@ pub enum Line<'a> {
     Overlong(usize),
 }
 
-/// The iterator of [`LineBatch::lines`]: each line with the offset just
-/// past its LF. Empty lines are skipped.
+/// The iterator of [`LineBatch::lines`]: each line with the offset (in
+/// the batch) just past its LF. Empty lines are skipped.
 #[derive(Debug, Clone)]
 pub struct BatchLines<'a> {
+    /// The bytes from where the iteration started.
     bytes: &'a [u8],
+    /// The same, as text, when they are all UTF-8.
     text: Option<&'a str>,
+    /// Where the next line starts, in `bytes`.
     pos: usize,
+    /// Where `bytes` starts in the batch.
+    base: usize,
     max: usize,
 }
 
@@ -517,7 +524,8 @@ impl<'a> Iterator for BatchLines<'a> {
             let start = self.pos;
             let end = memchr::memchr(b'\n', rest).map_or(self.bytes.len(), |i| start + i);
             self.pos = end + 1;
-            let stop = if end > start && self.bytes[end - 1] == b'\r' {
+            let after = self.base + self.pos;
+            let stop = if end > start && self.bytes.get(end - 1) == Some(&b'\r') {
                 end - 1
             } else {
                 end
@@ -526,16 +534,16 @@ impl<'a> Iterator for BatchLines<'a> {
                 continue;
             }
             if stop - start > self.max {
-                return Some((self.pos, Line::Overlong(stop - start)));
+                return Some((after, Line::Overlong(stop - start)));
             }
             // The ends of a line sit next to ASCII bytes (or at the ends of
             // the batch), so they are character boundaries of valid text.
             if let Some(line) = self.text.and_then(|t| t.get(start..stop)) {
-                return Some((self.pos, Line::Text(line)));
+                return Some((after, Line::Text(line)));
             }
-            let bytes = &self.bytes[start..stop];
+            let bytes = self.bytes.get(start..stop).unwrap_or_default();
             return Some((
-                self.pos,
+                after,
                 match std::str::from_utf8(bytes) {
                     Ok(line) => Line::Text(line),
                     Err(_) => Line::Decoded(irc_proto::decode(bytes).into_owned()),

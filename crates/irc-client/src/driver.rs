@@ -837,7 +837,7 @@ fn dispatch_line(
     ctx: &mut LineCtx<'_>,
     lane: &mut Lane,
     name: &EventName,
-    msg: Message<'_>,
+    msg: &Message<'_>,
     cx: &mut Context<'_>,
 ) {
     let client = ctx.client;
@@ -850,7 +850,7 @@ fn dispatch_line(
     if !ctx.parked.is_empty() {
         // Behind the events that wait for a slot, in order.
         ctx.parked
-            .push_back(Parked::new(Event::of_message(name.clone(), &msg)));
+            .push_back(Parked::new(Event::of_message(name.clone(), msg)));
         return;
     }
     let schema = set.map_or_else(|| Schema::of(name), |set| set.schema);
@@ -942,7 +942,7 @@ fn handle_line(
                     client,
                     vec![MessageBuf::new("QUIT").with_param("registration failed")],
                 );
-                dispatch_line(ctx, lane, &name, msg, cx);
+                dispatch_line(ctx, lane, &name, &msg, cx);
                 return Err(Error::Registration(e));
             }
             Progress::Pending => {}
@@ -958,7 +958,7 @@ fn handle_line(
         }
         tracing::debug!(tls = ctx.tls, port = ctx.port, "connection registered");
     }
-    dispatch_line(ctx, lane, &name, msg, cx);
+    dispatch_line(ctx, lane, &name, &msg, cx);
     if let Some(end) = batch_end {
         dispatch_local(ctx, lane, end, cx);
     }

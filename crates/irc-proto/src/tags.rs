@@ -66,6 +66,11 @@ impl<'a> Tags<'a> {
     /// The tag with this key, the last one when the key repeats.
     #[must_use]
     pub fn find(&self, key: &str) -> Option<Tag<'a>> {
+        // A key that is nowhere in the section is no tag: one substring
+        // search instead of reading every tag (keys are never escaped).
+        if !self.raw.contains(key) {
+            return None;
+        }
         self.iter().filter(|t| t.key == key).last()
     }
 

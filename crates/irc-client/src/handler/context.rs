@@ -73,8 +73,19 @@ pub struct EventContext<'a> {
     client: &'a Client,
     name: &'a EventName,
     schema: Schema,
-    message: Option<Message<'a>>,
+    message: Msg<'a>,
     event: Owned<'a>,
+}
+
+/// The message of a context: the read loop's, borrowed, or an owned
+/// event's, read in place.
+// Lives on the stack for one dispatch, as `Owned` below.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Msg<'a> {
+    None,
+    Borrowed(&'a Message<'a>),
+    Read(Message<'a>),
 }
 
 /// The owned event of a context: given, or made on demand.
@@ -94,7 +105,7 @@ impl<'a> EventContext<'a> {
             client,
             name: event.name(),
             schema,
-            message: event.parsed(),
+            message: event.parsed().map_or(Msg::None, Msg::Read),
             event: Owned::Given(event),
         }
     }
@@ -104,13 +115,13 @@ impl<'a> EventContext<'a> {
         client: &'a Client,
         name: &'a EventName,
         schema: Schema,
-        message: Message<'a>,
+        message: &'a Message<'a>,
     ) -> Self {
         Self {
             client,
             name,
             schema,
-            message: Some(message),
+            message: Msg::Borrowed(message),
             event: Owned::Lazy(OnceCell::new()),
         }
     }
@@ -133,7 +144,7 @@ impl<'a> EventContext<'a> {
     pub fn event(&self) -> &Event {
         match &self.event {
             Owned::Given(event) => event,
-            Owned::Lazy(cell) => cell.get_or_init(|| match &self.message {
+            Owned::Lazy(cell) => cell.get_or_init(|| match self.parsed() {
                 Some(m) => Event::of_message(self.name.clone(), m),
                 None => Event::local(self.name.clone()),
             }),
@@ -147,7 +158,7 @@ impl<'a> EventContext<'a> {
         match &self.event {
             Owned::Given(event) => event.message(),
             Owned::Lazy(_) => {
-                self.message.as_ref()?;
+                self.parsed()?;
                 self.event().message()
             }
         }
@@ -156,25 +167,29 @@ impl<'a> EventContext<'a> {
     /// The message read in place, without a copy.
     #[must_use]
     #[inline]
-    pub const fn parsed(&self) -> Option<Message<'a>> {
-        self.message
+    pub const fn parsed(&self) -> Option<&Message<'a>> {
+        match &self.message {
+            Msg::None => None,
+            Msg::Borrowed(m) => Some(m),
+            Msg::Read(m) => Some(m),
+        }
     }
 
     /// The target of the message, as the schema places it.
     #[must_use]
     pub fn target(&self) -> Option<&'a str> {
-        self.schema.target.read(self.message.as_ref()?)
+        self.schema.target.read(self.parsed()?)
     }
 
     /// The channel of the message, as the schema places it.
     #[must_use]
     pub fn channel(&self) -> Option<&'a str> {
-        self.schema.channel.read(self.message.as_ref()?)
+        self.schema.channel.read(self.parsed()?)
     }
 
     /// The text of the message, as the schema places it.
     #[must_use]
     pub fn text(&self) -> Option<&'a str> {
-        self.schema.text.read(self.message.as_ref()?)
+        self.schema.text.read(self.parsed()?)
     }
 }

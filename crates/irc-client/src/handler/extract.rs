@@ -474,7 +474,7 @@ mod tests {
         let message = irc_proto::Message::parse(line).expect("parse");
         let name = EventName::of_command(message.command());
         let schema = crate::Schema::of(&name);
-        let in_place = T::from_event(&EventContext::of_line(&client, &name, schema, message));
+        let in_place = T::from_event(&EventContext::of_line(&client, &name, schema, &message));
         let event = Event::parse(line).expect("parse");
         let owned = T::from_event(&EventContext::of_event(&client, &event, schema));
         (in_place, owned)

@@ -57,6 +57,10 @@
 //! ```
 
 use std::collections::HashMap;
+
+/// The maps of the tracker, looked up for most lines: a fast hash with a
+/// random seed per map (nicks and channel names are chosen by others).
+type Index<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -282,7 +286,7 @@ struct Chan {
     topic: Option<Topic>,
     modes: Vec<(char, Option<String>)>,
     /// Members by user id: a bit per `PREFIX` entry (bit 0 = highest).
-    members: HashMap<u32, u64>,
+    members: Index<u32, u64>,
     synced: bool,
 }
 
@@ -316,9 +320,9 @@ pub struct Tracker {
     me: String,
     registered: bool,
     chans: Slab<Chan>,
-    chan_index: HashMap<String, u32>,
+    chan_index: Index<String, u32>,
     users: Slab<UserEntry>,
-    nick_index: HashMap<String, u32>,
+    nick_index: Index<String, u32>,
     /// Reused buffer for folded names.
     scratch: String,
     caps: Caps,
@@ -350,7 +354,7 @@ fn fold_into(cm: CaseMapping, name: &str, buf: &mut String) {
 }
 
 fn lookup(
-    index: &HashMap<String, u32>,
+    index: &Index<String, u32>,
     buf: &mut String,
     cm: CaseMapping,
     name: &str,
@@ -380,9 +384,9 @@ impl Tracker {
             me: String::new(),
             registered: false,
             chans: Slab::default(),
-            chan_index: HashMap::new(),
+            chan_index: Index::default(),
             users: Slab::default(),
-            nick_index: HashMap::new(),
+            nick_index: Index::default(),
             scratch: String::new(),
             caps,
             batches: Batches::default(),
@@ -588,19 +592,6 @@ impl Tracker {
     /// `TOPIC` change that carries no `time` tag.
     pub fn handle_at(&mut self, msg: &Message<'_>, now: Option<u64>) -> Output {
         let mut out = Output::default();
-        // One pass over the tags for what the tracker reads of them.
-        let mut in_batch = false;
-        let mut account = None;
-        for tag in msg.tags() {
-            match tag.key {
-                "batch" => in_batch = true,
-                "account" => account = Some(tag.value()),
-                _ => {}
-            }
-        }
-        if in_batch || msg.is_command("BATCH") {
-            out.completed_batch = self.batches.handle(msg);
-        }
         let upper;
         let cmd = if msg.command().bytes().any(|b| b.is_ascii_lowercase()) {
             upper = msg.command().to_ascii_uppercase();
@@ -608,6 +599,16 @@ impl Tracker {
         } else {
             msg.command()
         };
+        if cmd == "BATCH" || (msg.has_tags() && self.batches.has_open()) {
+            out.completed_batch = self.batches.handle(msg);
+        }
+        // Messages, most of the traffic, first.
+        if matches!(cmd, "PRIVMSG" | "NOTICE" | "TAGMSG") {
+            if self.options.members {
+                self.learn_from_message(msg);
+            }
+            return out;
+        }
         let p = |i: usize| msg.param(i).unwrap_or("");
         let source = msg.source();
         let nick = source.as_ref().map_or("", Source::nick);
@@ -709,27 +710,35 @@ impl Tracker {
                     away_flag(u, flags);
                 });
             }
-            "PRIVMSG" | "NOTICE" | "TAGMSG" => {
-                // Learn what the source tells (host, account tag) about members.
-                if let Some(s) = source.as_ref()
-                    && let Some(host) = s.host()
-                {
-                    self.with_user(nick, |u| {
-                        if u.host.as_deref() != Some(host) {
-                            u.host = Some(host.to_owned());
-                            u.user = s.user().map(str::to_owned);
-                        }
-                        if let Some(a) = account
-                            && u.account.as_deref() != Some(&*a)
-                        {
-                            u.account = Some(a.into_owned());
-                        }
-                    });
-                }
-            }
             _ => {}
         }
         out
+    }
+
+    /// Learns what a message's source (host) and `account` tag tell about
+    /// the member who sent it.
+    fn learn_from_message(&mut self, msg: &Message<'_>) {
+        if self.nick_index.is_empty() {
+            // Nobody known (no channel yet).
+            return;
+        }
+        let Some(source) = msg.source() else {
+            return;
+        };
+        let Some(host) = source.host() else {
+            return;
+        };
+        self.with_user(source.nick(), |u| {
+            if u.host.as_deref() != Some(host) {
+                u.host = Some(host.to_owned());
+                u.user = source.user().map(str::to_owned);
+            }
+            if let Some(a) = msg.tag("account")
+                && u.account.as_deref() != Some(&*a)
+            {
+                u.account = Some(a.into_owned());
+            }
+        });
     }
 
     fn welcome(&mut self, nick: &str) {
@@ -862,7 +871,7 @@ impl Tracker {
                     name: channel.to_owned(),
                     topic: None,
                     modes: Vec::new(),
-                    members: HashMap::new(),
+                    members: Index::default(),
                     synced: false,
                 });
                 self.chan_index.insert(key, cid);
@@ -994,6 +1003,10 @@ impl Tracker {
     }
 
     fn with_user(&mut self, nick: &str, f: impl FnOnce(&mut UserEntry)) {
+        if self.nick_index.is_empty() {
+            // Nobody known (no channel yet): no nick to fold.
+            return;
+        }
         if let Some(uid) = lookup(&self.nick_index, &mut self.scratch, self.cm, nick)
             && let Some(u) = self.users.get_mut(uid)
         {
