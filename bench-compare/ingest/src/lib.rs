@@ -13,8 +13,10 @@
 //! - [`Reader::Floor`]: a raw tokio `TcpStream` framed by `LinesCodec`,
 //!   counting lines that contain `" PRIVMSG "`; no parsing at all.
 //!
-//! Two more readers run stages of ours without the client, to show where
-//! the time goes: [`Reader::OursParse`] and [`Reader::OursLines`].
+//! More readers show where the time of ours goes: stages without the
+//! client ([`Reader::OursParse`], [`Reader::OursLines`]), the client
+//! without state tracking ([`Reader::OursNoState`]), and the client with an
+//! echo bot's handler ([`Reader::OursArgs`]).
 //!
 //! A run ends when the reader has counted every `PRIVMSG` of the corpus, the
 //! last of which is the marker line.
@@ -455,6 +457,10 @@ pub enum Reader {
     /// Ours with channel and user state tracking turned off
     /// (`track_state(false)`): what tracking costs.
     OursNoState,
+    /// Ours with a handler that takes what an echo bot takes (`Nick`,
+    /// `Target` and `Text`, each a copy) and adds up their lengths: the
+    /// cost of argument mapping on top of [`Reader::Ours`].
+    OursArgs,
 }
 
 impl Reader {
@@ -462,7 +468,12 @@ impl Reader {
     pub const ALL: [Self; 3] = [Self::Ours, Self::Irc, Self::Floor];
 
     /// The stages of ours without the client, to see where the time goes.
-    pub const STAGES: [Self; 3] = [Self::OursParse, Self::OursLines, Self::OursNoState];
+    pub const STAGES: [Self; 4] = [
+        Self::OursParse,
+        Self::OursLines,
+        Self::OursNoState,
+        Self::OursArgs,
+    ];
 
     /// The name used on the command line and in reports.
     #[must_use]
@@ -474,6 +485,7 @@ impl Reader {
             Self::OursParse => "ours-parse",
             Self::OursLines => "ours-lines",
             Self::OursNoState => "ours-nostate",
+            Self::OursArgs => "ours-args",
         }
     }
 
@@ -539,8 +551,9 @@ pub fn run_once(
 /// When the connection or the client fails.
 pub async fn read(reader: Reader, addr: SocketAddr, expected: u64) -> Result<Outcome, BoxError> {
     match reader {
-        Reader::Ours => read_ours(addr, expected, true).await,
-        Reader::OursNoState => read_ours(addr, expected, false).await,
+        Reader::Ours => read_ours(addr, expected, true, false).await,
+        Reader::OursNoState => read_ours(addr, expected, false, false).await,
+        Reader::OursArgs => read_ours(addr, expected, true, true).await,
         Reader::Irc => read_irc(addr, expected).await,
         Reader::Floor => read_floor(addr, expected).await,
         Reader::OursParse => read_stage(addr, expected, true).await,
@@ -548,14 +561,39 @@ pub async fn read(reader: Reader, addr: SocketAddr, expected: u64) -> Result<Out
     }
 }
 
-async fn read_ours(addr: SocketAddr, expected: u64, track: bool) -> Result<Outcome, BoxError> {
+async fn read_ours(
+    addr: SocketAddr,
+    expected: u64,
+    track: bool,
+    args: bool,
+) -> Result<Outcome, BoxError> {
     let start = Instant::now();
     let client = irc_client::Client::builder(addr.ip().to_string(), addr.port(), NICK)
         .track_state(track)
         .build();
     let count = Arc::new(AtomicU64::new(0));
     let done = Arc::new(Notify::new());
-    {
+    if args {
+        use irc_client::extract::{Nick, Target, Text};
+        let count = Arc::clone(&count);
+        let done = Arc::clone(&done);
+        let bytes = Arc::new(AtomicU64::new(0));
+        client.on(
+            "PRIVMSG",
+            move |Nick(nick): Nick, Target(target): Target, Text(text): Text| {
+                let count = Arc::clone(&count);
+                let done = Arc::clone(&done);
+                let bytes = Arc::clone(&bytes);
+                async move {
+                    let len = nick.len() + target.len() + text.len();
+                    bytes.fetch_add(len as u64, Ordering::Relaxed);
+                    if count.fetch_add(1, Ordering::Relaxed) + 1 == expected {
+                        done.notify_one();
+                    }
+                }
+            },
+        )?;
+    } else {
         let count = Arc::clone(&count);
         let done = Arc::clone(&done);
         client.on("PRIVMSG", move || {
@@ -810,4 +848,3 @@ mod tests {
         assert!(hwm >= rss && rss > 0);
     }
 }
-
