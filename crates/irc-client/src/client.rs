@@ -68,7 +68,7 @@ pub(crate) struct Inner {
     /// Handlers by event name, in registration order (a shared slice, so
     /// that dispatch takes a reference, not a copy).
     handlers: RwLock<HashMap<EventName, Arc<HandlerSet>>>,
-    /// Goes up with every registration, so the dispatcher knows when what
+    /// Goes up with every registration, so the handler cache knows when what
     /// it remembers of `handlers` is stale.
     generation: AtomicU64,
     /// Pending `wait`s.
@@ -357,12 +357,13 @@ impl Client {
     }
 
     /// Injects an event as if it had arrived: its handlers run and its
-    /// waiters resolve, in order with the events from the server.
+    /// waiters resolve, in order with the events from the server (a task of
+    /// the client's starts them, between two reads of the connection).
     ///
     /// # Errors
     ///
     /// [`Error::NoRuntime`] outside a tokio runtime, [`Error::Closed`] when
-    /// the dispatcher has stopped, [`Error::Pack`] for a message that could
+    /// the task of triggered events has stopped, [`Error::Pack`] for a message that could
     /// not have come from a server (one that cannot be written as a line: a
     /// CR, LF or NUL, a space in a middle parameter, ...).
     pub fn trigger(&self, event: impl Into<Event>) -> Result<(), Error> {
@@ -671,8 +672,8 @@ pub(crate) struct HandlerSet {
     list: Vec<ErasedHandler>,
 }
 
-/// What the read loop and the dispatcher remember of the handler table:
-/// the last event names they looked up (by identity: the names of common
+/// What the handler lane remembers of the handler table: the last event
+/// names looked up (by identity: the names of common
 /// verbs and numerics are shared), valid while no handler is registered.
 pub(crate) struct HandlerCache {
     generation: u64,
@@ -718,8 +719,7 @@ impl HandlerCache {
     }
 }
 
-/// Where handlers are started: what the dispatcher remembers of the
-/// handler table, and the running handlers. One per client, behind the
+/// Where handlers are started: what is remembered of the handler table, and the running handlers. One per client, behind the
 /// client's lock, so that events start their handlers in order whoever
 /// dispatches them.
 pub(crate) struct Lane {

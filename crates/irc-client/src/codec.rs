@@ -1,22 +1,22 @@
-//! [`IrcCodec`]: IRC lines over a byte stream, for `tokio-util`'s
-//! [`Framed`](tokio_util::codec::Framed).
+//! IRC lines over a byte stream, for `tokio-util`'s
+//! [`Framed`](tokio_util::codec::Framed) and
+//! [`FramedRead`](tokio_util::codec::FramedRead): [`IrcCodec`] hands out
+//! one line at a time, [`LineBatchCodec`] every complete line of a read at
+//! once (what the client's read loop uses).
 //!
-//! Decoding frames on LF. A CR right before the LF is stripped, so both CRLF
-//! (what the RFCs require) and a bare LF (what some servers send) end a line.
-//! Empty lines are skipped. A line that is UTF-8 is handed on as a
-//! [`ByteString`] that shares the read buffer's storage: no copy, no
-//! allocation of its own. A line that is not is read by [`irc_proto::decode`]
-//! as CP1252 for the bytes that are not UTF-8, so no line is lost for its
-//! encoding. (A line kept for a long time keeps the block of the read buffer
-//! it came from, a few kilobytes, alive.)
+//! Both frame alike. A line ends at LF; a CR right before the LF is
+//! stripped, so both CRLF (what the RFCs require) and a bare LF (what some
+//! servers send) end a line. Empty lines are skipped. A line that is UTF-8
+//! is read in place, sharing the read buffer's storage; a line that is not
+//! is read by [`irc_proto::decode`] as CP1252 for the bytes that are not
+//! UTF-8, so no line is lost for its encoding. (A line kept for a long
+//! time keeps the block of the read buffer it came from alive.)
 //!
-//! A line longer than [`IrcCodec::max_line_length`] is not an error: its bytes
-//! are discarded up to the next LF, the [`IrcCodec::discarded`] counter goes
-//! up, and decoding carries on with the line after it. Only I/O errors end the
-//! stream. A line that is not UTF-8 is counted too ([`IrcCodec::not_utf8`]).
-//! When the stream ends in the middle of a line, that partial line is
-//! dropped and counted ([`IrcCodec::incomplete`]): cut anywhere, it cannot be
-//! trusted.
+//! A line longer than the codec's maximum length is not an error: its bytes
+//! are discarded up to the next LF, it is counted, and decoding carries on
+//! with the line after it. Only I/O errors end the stream. When the stream
+//! ends in the middle of a line, that partial line is dropped and counted:
+//! cut anywhere, it cannot be trusted.
 //!
 //! Encoding packs an [`irc_proto::MessageBuf`] with its CRLF; a message that
 //! cannot be packed safely (CR, LF or NUL in a parameter, ...) is refused and

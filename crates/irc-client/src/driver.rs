@@ -1,21 +1,31 @@
 //! The connection task: socket (TCP or TLS) → codec → registration, PONG,
-//! keepalive, dispatch; and a writer task draining the flood-controlled
-//! queue.
+//! keepalive, state, dispatch; and a writer task draining the
+//! flood-controlled queue.
 //!
-//! One `run` owns one connection. The read loop does not wait for handlers:
-//! it hands each event to the dispatcher (a channel, in arrival order) and
-//! goes back to reading, unless the dispatch backlog is full: each server
-//! event holds one of `dispatch_backlog` places until its handlers have
-//! started, and without a free place the loop stops
-//! reading until one comes back (`quit` and the registration timeouts
-//! still run; the keepalive, which cannot see the server while reading is
-//! paused, restarts its silence clock when reading resumes). Outgoing
-//! lines from any handle go into [`Outgoing`], a bounded queue under flood
-//! control ([`crate::flood::FloodControl`]); the writer task alone writes
-//! to the socket, taking lines as the buckets allow. `PONG`, keepalive `PING`,
+//! One `run` owns one connection. The read loop takes the socket's bytes a
+//! read buffer at a time ([`LineBatchCodec`]: every complete line of a
+//! read, checked for UTF-8 at once) and handles each line in place: it
+//! parses the borrowed [`Message`], answers `PING`, follows our nick and
+//! channels, feeds the registration state machine and the state tracker,
+//! then starts the line's handlers itself, in order. A handler's first
+//! poll runs there (a handler that does not wait is done without a task);
+//! one that waits becomes a task holding a handler slot. Nothing is copied
+//! unless something asks for the event whole (a `wait`, an `Event` or `Raw`
+//! extractor), or no slot is free: then the event waits in the backlog, a
+//! copy of its line, with the events of the lines behind it, and the loop
+//! goes on reading. When the backlog is full the loop stops reading until
+//! an event has started (`quit` and the registration timeouts still run;
+//! the keepalive, which cannot see the server while reading is paused,
+//! restarts its silence clock when reading resumes). The read loop holds
+//! the handler lane while it dispatches, so triggered events take their
+//! turn between reads, in order. Outgoing lines from any handle go into
+//! [`Outgoing`], a bounded queue under flood control
+//! ([`crate::flood::FloodControl`]); the writer task alone writes to the
+//! socket, taking lines as the buckets allow. `PONG`, keepalive `PING`,
 //! registration lines and `QUIT` take the priority lanes. When the
-//! connection ends, the writer writes what may go at once and stops,
-//! `CLIENT_DISCONNECT` is dispatched, and `run` waits for the handlers.
+//! connection ends, the writer writes what may go at once and stops, the
+//! waiting events and `CLIENT_DISCONNECT` start their handlers, and `run`
+//! waits for the handlers.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};

@@ -59,18 +59,23 @@
 //! Handlers run concurrently (at most
 //! [`max_concurrent_handlers`](ClientBuilder::max_concurrent_handlers) at
 //! once), are started in the order events arrive, and a handler that panics
-//! is logged while the connection lives on. A handler's first poll runs on
-//! the dispatcher; one that has to wait continues as a task of its own.
+//! is logged while the connection lives on. The read loop starts them
+//! itself, on the line as it lies in the read buffer: a handler's code up to
+//! its first `.await` runs there (so a handler that never waits costs no
+//! task, and extractors copy only what they take), and a handler that
+//! waits continues as a task of its own. Keep that first stretch short:
+//! blocking work belongs in `tokio::task::spawn_blocking`.
 //!
 //! A slow handler never stalls the reading of the connection: the others
-//! keep being started around it. Only a sustained overload does: when every
-//! handler slot is taken and
-//! [`dispatch_backlog`](ClientBuilder::dispatch_backlog) events (1024 by
-//! default) wait to be started, the client stops reading until one is, so
-//! TCP flow control slows the server down and memory stays bounded however
-//! fast lines come. `PING` is answered by the client before dispatch, so in
-//! that state a `PING` waits only as long as the backlog takes to make room
-//! for one event; [`Client::dispatch_backlog`] says how full it is.
+//! keep being started around it. When every handler slot is taken, the
+//! events behind wait in a backlog (as copies of their lines) while reading
+//! goes on; only when [`dispatch_backlog`](ClientBuilder::dispatch_backlog)
+//! events (1024 by default) wait does the client stop reading until one has
+//! started, so TCP flow control slows the server down and memory stays
+//! bounded however fast lines come. `PING` is answered by the client before
+//! dispatch, so in that state a `PING` waits only as long as the backlog
+//! takes to make room for one event; [`Client::dispatch_backlog`] says how
+//! full it is.
 //!
 //! # The connection
 //!
@@ -79,7 +84,7 @@
 //! answers `PING`, pings a silent server, dispatches events, and reconnects
 //! with backoff whenever the connection ends, until [`Client::quit`];
 //! [`Client::run_once`] runs a single connection and says why it
-//! ([`Ended`]) ended. Lines are framed by [`codec::IrcCodec`]: an overlong
+//! ([`Ended`]) ended. Lines are framed by [`codec::LineBatchCodec`]: an overlong
 //! line is dropped and counted, a line in a legacy encoding is read as
 //! CP1252, a line that does not parse and a line cut off by the end of the
 //! connection are dropped and counted; [`Client::stats`] reads the counters
