@@ -531,25 +531,12 @@ impl Client {
     /// Starts the handlers of an owned event (triggered or local) and
     /// resolves its waiters, waiting for a handler slot when none is free.
     pub(crate) async fn dispatch_owned(&self, lane: &mut Lane, event: &Event) {
-        self.dispatch_owned_from(lane, event, 0, true).await;
-    }
-
-    /// As [`Client::dispatch_owned`], from the `from`-th handler on,
-    /// offering the event to the waiters only when `resolve` says so.
-    pub(crate) async fn dispatch_owned_from(
-        &self,
-        lane: &mut Lane,
-        event: &Event,
-        mut from: usize,
-        resolve: bool,
-    ) {
         tracing::trace!(event = %event.name(), "dispatch");
-        if resolve {
-            self.resolve_waiters(event);
-        }
+        self.resolve_waiters(event);
         let Some(set) = lane.cache.get(self, event.name()).cloned() else {
             return;
         };
+        let mut from = 0;
         loop {
             let started = std::future::poll_fn(|cx| {
                 let ctx = EventContext::of_event(self, event, set.schema);

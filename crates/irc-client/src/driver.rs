@@ -540,38 +540,59 @@ async fn run_connection(
 
 /// Ends a connection's dispatch: the events still waiting for a handler
 /// slot start their handlers, then `CLIENT_DISCONNECT` does, and the
-/// handlers are given the shutdown timeout to finish (then cancelled).
+/// handlers are given the shutdown timeout to finish (then cancelled). When
+/// running handlers hold every slot for the whole timeout, the events still
+/// waiting are dropped (with a warning), the stuck handlers cancelled, and
+/// `CLIENT_DISCONNECT` starts all the same: shutdown takes at most about
+/// three times the timeout.
 async fn finish(client: &Client, mut parked: VecDeque<Parked>) {
     parked.push_back(Parked::new(Event::local(CLIENT_DISCONNECT)));
     let timeout = client.config().handler_shutdown_timeout;
-    let start = async {
-        let mut lane = client.inner.lane.lock().await;
-        while let Some(p) = parked.front() {
-            client
-                .dispatch_owned_from(&mut lane, &p.event, p.from, !p.resolved)
-                .await;
-            parked.pop_front();
-        }
-    };
-    if tokio::time::timeout(timeout, start).await.is_err() {
+    if tokio::time::timeout(timeout, start_parked(client, &mut parked))
+        .await
+        .is_err()
+    {
+        let before = parked.len();
+        parked.retain(|p| p.from == 0 && p.event.name().as_str() == CLIENT_DISCONNECT);
         tracing::warn!(
-            events = parked.len(),
-            "no handler slot came free at shutdown: cancelling the running handlers"
+            dropped = before - parked.len(),
+            "no handler slot came free at shutdown: the events still waiting are dropped"
         );
     }
     client.flush().await;
-    // Slots are free once the stuck handlers are cancelled: what could not
-    // start before does now.
     if !parked.is_empty() {
-        {
-            let mut lane = client.inner.lane.lock().await;
-            for p in parked {
-                client
-                    .dispatch_owned_from(&mut lane, &p.event, p.from, !p.resolved)
-                    .await;
+        // The stuck handlers are cancelled: their slots are free.
+        let _ = tokio::time::timeout(timeout, start_parked(client, &mut parked)).await;
+        client.flush().await;
+    }
+}
+
+/// Starts the handlers of the parked events, in order, waiting for slots;
+/// what was done stays done if this is cancelled.
+async fn start_parked(client: &Client, parked: &mut VecDeque<Parked>) {
+    let mut lane = client.inner.lane.lock().await;
+    while let Some(p) = parked.front_mut() {
+        if !p.resolved {
+            client.resolve_waiters(&p.event);
+            p.resolved = true;
+        }
+        if let Some(set) = lane.cache.get(client, p.event.name()).cloned() {
+            loop {
+                let started = std::future::poll_fn(|cx| {
+                    let ctx = EventContext::of_event(client, &p.event, set.schema);
+                    Poll::Ready(lane.runner.start(&set, &ctx, p.from, cx))
+                })
+                .await;
+                match started {
+                    Ok(()) => break,
+                    Err(next) => {
+                        p.from = next;
+                        lane.runner.wait_for_slot().await;
+                    }
+                }
             }
         }
-        client.flush().await;
+        parked.pop_front();
     }
 }
 

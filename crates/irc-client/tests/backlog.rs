@@ -258,3 +258,73 @@ async fn under_way_within_slots(slots: usize) {
     assert_eq!(peak, slots, "handlers under way at once (slots: {slots})");
     let _ = client.quit("bye");
 }
+
+#[tokio::test]
+async fn shutdown_with_stuck_handlers_is_bounded_and_still_says_disconnect() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let client = Client::builder("127.0.0.1", port, "bot")
+        .max_concurrent_handlers(1)
+        .handler_shutdown_timeout(Duration::from_millis(200))
+        .build();
+    let started = Arc::new(AtomicUsize::new(0));
+    {
+        let started = Arc::clone(&started);
+        client
+            .on("PRIVMSG", move |Text(_): Text| {
+                started.fetch_add(1, Ordering::SeqCst);
+                // Never done: holds the only slot.
+                std::future::pending::<()>()
+            })
+            .expect("on");
+    }
+    let (down_tx, mut down_rx) = tokio::sync::mpsc::unbounded_channel();
+    client
+        .on("CLIENT_DISCONNECT", move || {
+            let down_tx = down_tx.clone();
+            async move {
+                let _ = down_tx.send(());
+            }
+        })
+        .expect("on");
+    let run = {
+        let client = client.clone();
+        tokio::spawn(async move { client.run_once().await })
+    };
+    let (stream, _) = timeout(STEP, listener.accept())
+        .await
+        .expect("no connection")
+        .expect("accept");
+    let (r, w) = stream.into_split();
+    let mut peer = Peer {
+        reader: BufReader::new(r),
+        writer: w,
+    };
+    peer.register().await;
+    peer.send(":a!b@c PRIVMSG #c :1\r\n:a!b@c PRIVMSG #c :2\r\n:a!b@c PRIVMSG #c :3\r\n")
+        .await;
+    // The first event takes the slot; the two others wait behind it.
+    let waited = std::time::Instant::now();
+    while client.dispatch_backlog() < 2 {
+        assert!(waited.elapsed() < STEP, "the events never waited");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(peer);
+    let t = std::time::Instant::now();
+    let ended = timeout(STEP, run)
+        .await
+        .expect("run_once did not end")
+        .expect("task");
+    assert!(
+        matches!(ended, Ok(irc_client::Ended::ServerClosed)),
+        "{ended:?}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "shutdown took {:?}",
+        t.elapsed()
+    );
+    assert!(down_rx.try_recv().is_ok(), "CLIENT_DISCONNECT handler ran");
+    assert_eq!(started.load(Ordering::SeqCst), 1, "waiting events dropped");
+    assert_eq!(client.dispatch_backlog(), 0);
+}
