@@ -315,7 +315,15 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for running handlers when a connection ends.
+    /// How long to wait for running handlers when a connection ends
+    /// (default 5 s).
+    ///
+    /// The events still waiting for a handler slot start first, then
+    /// `CLIENT_DISCONNECT`, and the handlers get this long to finish;
+    /// those still running then are cancelled. Should the running handlers
+    /// hold every slot for this long before the waiting events could
+    /// start, those events are dropped (a warning says how many) and
+    /// `CLIENT_DISCONNECT` starts once the stuck handlers are cancelled.
     pub const fn handler_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.config.handler_shutdown_timeout = timeout;
         self
