@@ -19,6 +19,11 @@ use crate::error::Availability;
 /// The local event fired once the connection is ready: after registration
 /// (`001`) with the built-in registration, right after the TCP connection is
 /// made without it.
+///
+/// Servers send their ISUPPORT lines (`005`) after `001`, so a
+/// `CLIENT_CONNECT` handler may run before [`Client::isupport`](crate::Client::isupport)
+/// knows them; one that needs them can `wait_any(["RPL_ENDOFMOTD",
+/// "ERR_NOMOTD"])` first: the message of the day comes after them.
 pub const CLIENT_CONNECT: &str = "CLIENT_CONNECT";
 
 /// The local event fired when the connection has ended, for whatever reason.
