@@ -363,9 +363,10 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::NoRuntime`] outside a tokio runtime, [`Error::Closed`] when
-    /// the task of triggered events has stopped, [`Error::Pack`] for a message that could
-    /// not have come from a server (one that cannot be written as a line: a
-    /// CR, LF or NUL, a space in a middle parameter, ...).
+    /// the task of triggered events has stopped, [`Error::Pack`] for a
+    /// message that could not have come from a server (one that cannot be
+    /// written as a line: a CR, LF or NUL, a space in a middle parameter,
+    /// ...).
     pub fn trigger(&self, event: impl Into<Event>) -> Result<(), Error> {
         let event = event.into();
         if event.is_unwritable()
@@ -533,24 +534,7 @@ impl Client {
     pub(crate) async fn dispatch_owned(&self, lane: &mut Lane, event: &Event) {
         tracing::trace!(event = %event.name(), "dispatch");
         self.resolve_waiters(event);
-        let Some(set) = lane.cache.get(self, event.name()).cloned() else {
-            return;
-        };
-        let mut from = 0;
-        loop {
-            let started = std::future::poll_fn(|cx| {
-                let ctx = EventContext::of_event(self, event, set.schema);
-                Poll::Ready(lane.runner.start(&set, &ctx, from, cx))
-            })
-            .await;
-            match started {
-                Ok(()) => return,
-                Err(next) => {
-                    from = next;
-                    lane.runner.wait_for_slot().await;
-                }
-            }
-        }
+        lane.start_event(self, event, &mut 0).await;
     }
 
     /// How many events from the server wait for a free handler slot to
@@ -706,9 +690,9 @@ impl HandlerCache {
     }
 }
 
-/// Where handlers are started: what is remembered of the handler table, and the running handlers. One per client, behind the
-/// client's lock, so that events start their handlers in order whoever
-/// dispatches them.
+/// Where handlers are started: what is remembered of the handler table,
+/// and the running handlers. One per client, behind the client's lock, so
+/// that events start their handlers in order whoever dispatches them.
 pub(crate) struct Lane {
     pub(crate) cache: HandlerCache,
     pub(crate) runner: Runner,
@@ -722,6 +706,43 @@ impl Lane {
                 slots: Arc::new(Semaphore::new(max_concurrent.max(1))),
                 tasks: JoinSet::new(),
             },
+        }
+    }
+
+    /// Starts the handlers of an owned event from the `from`-th on, as far
+    /// as slots allow; `Err(i)` as [`Runner::start`].
+    pub(crate) fn try_start_event(
+        &mut self,
+        client: &Client,
+        event: &Event,
+        from: usize,
+        cx: &mut Context<'_>,
+    ) -> Result<(), usize> {
+        match self.cache.get(client, event.name()) {
+            Some(set) => {
+                let ctx = EventContext::of_event(client, event, set.schema);
+                self.runner.start(set, &ctx, from, cx)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Starts the handlers of an owned event from the `*from`-th on,
+    /// waiting for slots. `*from` follows the progress, so that a call
+    /// that is cancelled can be resumed where it stopped.
+    pub(crate) async fn start_event(&mut self, client: &Client, event: &Event, from: &mut usize) {
+        loop {
+            let started = std::future::poll_fn(|cx| {
+                Poll::Ready(self.try_start_event(client, event, *from, cx))
+            })
+            .await;
+            match started {
+                Ok(()) => return,
+                Err(next) => {
+                    *from = next;
+                    self.runner.wait_for_slot().await;
+                }
+            }
         }
     }
 }

@@ -225,21 +225,29 @@ impl Decoder for IrcCodec {
         // The peer closed in the middle of a line: what arrived of it may be
         // cut anywhere (a command, a nick, a mask), so it is not handed on.
         self.next_index = 0;
-        if self.discarding {
-            self.discarding = false;
+        if std::mem::take(&mut self.discarding) {
             buf.clear();
             return Ok(None);
         }
-        if !buf.is_empty() && buf[..] != *b"\r" {
+        if cut_off(buf) {
             self.incomplete += 1;
-            tracing::warn!(
-                len = buf.len(),
-                "dropped a line cut off by the end of the stream"
-            );
         }
         buf.clear();
         Ok(None)
     }
+}
+
+/// Whether the bytes left when the stream ended are a line cut off (logged
+/// then); a lone CR, a CRLF cut in two, is none.
+fn cut_off(rest: &[u8]) -> bool {
+    let cut = !rest.is_empty() && rest != b"\r";
+    if cut {
+        tracing::warn!(
+            len = rest.len(),
+            "dropped a line cut off by the end of the stream"
+        );
+    }
+    cut
 }
 
 impl Encoder<&MessageBuf> for IrcCodec {
@@ -407,17 +415,11 @@ impl Decoder for LineBatchCodec {
         // The peer closed in the middle of a line: what arrived of it may be
         // cut anywhere, so it is not handed on.
         self.scanned = 0;
-        if self.discarding {
-            self.discarding = false;
-        } else if !buf.is_empty() && buf[..] != *b"\r" {
+        if !std::mem::take(&mut self.discarding) && cut_off(buf) {
             self.incomplete += 1;
             if let Some(c) = &self.counters {
                 c.incomplete();
             }
-            tracing::warn!(
-                len = buf.len(),
-                "dropped a line cut off by the end of the stream"
-            );
         }
         buf.clear();
         Ok(None)

@@ -572,26 +572,8 @@ async fn finish(client: &Client, mut parked: VecDeque<Parked>) {
 async fn start_parked(client: &Client, parked: &mut VecDeque<Parked>) {
     let mut lane = client.inner.lane.lock().await;
     while let Some(p) = parked.front_mut() {
-        if !p.resolved {
-            client.resolve_waiters(&p.event);
-            p.resolved = true;
-        }
-        if let Some(set) = lane.cache.get(client, p.event.name()).cloned() {
-            loop {
-                let started = std::future::poll_fn(|cx| {
-                    let ctx = EventContext::of_event(client, &p.event, set.schema);
-                    Poll::Ready(lane.runner.start(&set, &ctx, p.from, cx))
-                })
-                .await;
-                match started {
-                    Ok(()) => break,
-                    Err(next) => {
-                        p.from = next;
-                        lane.runner.wait_for_slot().await;
-                    }
-                }
-            }
-        }
+        p.offer(client);
+        lane.start_event(client, &p.event, &mut p.from).await;
         parked.pop_front();
     }
 }
@@ -776,6 +758,14 @@ impl Parked {
             resolved: false,
         }
     }
+
+    /// Offers the event to the `wait`s, once.
+    fn offer(&mut self, client: &Client) {
+        if !self.resolved {
+            client.resolve_waiters(&self.event);
+            self.resolved = true;
+        }
+    }
 }
 
 /// One turn of the read loop's work: the parked events first, then the
@@ -838,18 +828,8 @@ fn work(
 fn unpark(ctx: &mut LineCtx<'_>, lane: &mut Lane, cx: &mut Context<'_>) {
     let client = ctx.client;
     while let Some(p) = ctx.parked.front_mut() {
-        if !p.resolved {
-            client.resolve_waiters(&p.event);
-            p.resolved = true;
-        }
-        let started = match lane.cache.get(client, p.event.name()) {
-            Some(set) => {
-                let handlers = EventContext::of_event(client, &p.event, set.schema);
-                lane.runner.start(set, &handlers, p.from, cx)
-            }
-            None => Ok(()),
-        };
-        match started {
+        p.offer(client);
+        match lane.try_start_event(client, &p.event, p.from, cx) {
             Ok(()) => {
                 ctx.parked.pop_front();
             }

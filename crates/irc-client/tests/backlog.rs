@@ -81,41 +81,66 @@ async fn start(
     )
 }
 
-#[tokio::test]
-async fn a_flood_against_slow_handlers_stays_within_the_backlog() {
-    flood_against_slow_handlers().await;
+/// Counts the handlers under way: made when a handler is called, dropped
+/// when its future is done.
+struct UnderWay(Arc<AtomicUsize>);
+
+impl UnderWay {
+    fn new(count: &Arc<AtomicUsize>, peak: &AtomicUsize) -> Self {
+        let now = count.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(now, Ordering::SeqCst);
+        Self(Arc::clone(count))
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_against_slow_handlers_stays_within_the_backlog_on_two_threads() {
-    flood_against_slow_handlers().await;
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
-/// One handler slot, a handler that sleeps, a backlog of 8, and 300 lines
-/// with a `PING` behind them written in one go.
-async fn flood_against_slow_handlers() {
-    const LINES: usize = 300;
-    const BACKLOG: usize = 8;
+/// What a flood against slow handlers showed.
+struct Flood {
+    /// The texts (numbers) the handlers saw, in the order they finished.
+    seen: Vec<usize>,
+    /// The fullest the dispatch backlog was, seen from the handlers.
+    backlog_peak: usize,
+    /// The most handlers under way at once.
+    under_way_peak: usize,
+}
+
+/// How many lines a flood has.
+const LINES: usize = 300;
+
+/// `slots` handler slots, a backlog of `backlog`, a handler that sleeps,
+/// and `LINES` lines with a `PING` behind them written in one go: the
+/// `PING` is answered, and every handler finishes.
+async fn flood_against_slow_handlers(slots: usize, backlog: usize) -> Flood {
     let (client, mut peer) =
-        start(|b| b.max_concurrent_handlers(1).dispatch_backlog(BACKLOG)).await;
+        start(|b| b.max_concurrent_handlers(slots).dispatch_backlog(backlog)).await;
     // At most the place the read loop keeps for the next line.
     assert!(client.dispatch_backlog() <= 1);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let peak = Arc::new(AtomicUsize::new(0));
+    let backlog_peak = Arc::new(AtomicUsize::new(0));
+    let under_way = Arc::new(AtomicUsize::new(0));
+    let under_way_peak = Arc::new(AtomicUsize::new(0));
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
     {
         let seen = Arc::clone(&seen);
-        let peak = Arc::clone(&peak);
+        let backlog_peak = Arc::clone(&backlog_peak);
+        let under_way_peak = Arc::clone(&under_way_peak);
         client
             .on("PRIVMSG", move |client: Client, Text(t): Text| {
                 let seen = Arc::clone(&seen);
-                let peak = Arc::clone(&peak);
+                let backlog_peak = Arc::clone(&backlog_peak);
+                let guard = UnderWay::new(&under_way, &under_way_peak);
                 let done_tx = done_tx.clone();
                 async move {
-                    peak.fetch_max(client.dispatch_backlog(), Ordering::SeqCst);
+                    let _guard = guard;
+                    backlog_peak.fetch_max(client.dispatch_backlog(), Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(1)).await;
                     let mut seen = seen.lock().expect("lock");
-                    seen.push(t);
+                    seen.push(t.parse::<usize>().expect("number"));
                     if seen.len() == LINES {
                         let _ = done_tx.send(());
                     }
@@ -136,18 +161,60 @@ async fn flood_against_slow_handlers() {
         .await
         .expect("not every event arrived in time")
         .expect("handler gone");
-    let want: Vec<String> = (0..LINES).map(|i| i.to_string()).collect();
-    assert_eq!(
-        *seen.lock().expect("lock"),
-        want,
-        "events lost or reordered"
-    );
-    let peak = peak.load(Ordering::SeqCst);
+    assert!(client.dispatch_backlog() <= backlog);
+    let _ = client.quit("bye");
+    let seen = seen.lock().expect("lock").clone();
+    Flood {
+        seen,
+        backlog_peak: backlog_peak.load(Ordering::SeqCst),
+        under_way_peak: under_way_peak.load(Ordering::SeqCst),
+    }
+}
+
+/// One slot and a backlog of 8: the handlers run one after the other, in
+/// order, and the backlog fills up without growing past its bound.
+async fn one_slot_stays_within_the_backlog() {
+    const BACKLOG: usize = 8;
+    let flood = flood_against_slow_handlers(1, BACKLOG).await;
+    let want: Vec<usize> = (0..LINES).collect();
+    assert_eq!(flood.seen, want, "events lost or reordered");
+    let peak = flood.backlog_peak;
     assert!(peak <= BACKLOG, "backlog grew to {peak} (bound {BACKLOG})");
     // The handlers were slower than the flood: the backlog filled up.
     assert!(peak >= BACKLOG / 2, "backlog peaked at {peak} only");
-    assert!(client.dispatch_backlog() <= BACKLOG);
-    let _ = client.quit("bye");
+    assert_eq!(flood.under_way_peak, 1, "handlers under way at once");
+}
+
+/// Several slots: every event is handled, never more than `slots`
+/// handlers at once, and all slots get used.
+async fn under_way_within_slots(slots: usize) {
+    let mut flood = flood_against_slow_handlers(slots, 16).await;
+    flood.seen.sort_unstable();
+    assert_eq!(flood.seen, (0..LINES).collect::<Vec<_>>(), "events lost");
+    assert_eq!(
+        flood.under_way_peak, slots,
+        "handlers under way at once (slots: {slots})"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_against_slow_handlers_stays_within_the_backlog() {
+    one_slot_stays_within_the_backlog().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_against_slow_handlers_stays_within_the_backlog_on_two_threads() {
+    one_slot_stays_within_the_backlog().await;
+}
+
+#[tokio::test]
+async fn no_more_handlers_are_under_way_than_there_are_slots() {
+    under_way_within_slots(3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_handlers_are_under_way_than_there_are_slots_on_two_threads() {
+    under_way_within_slots(3).await;
 }
 
 #[tokio::test]
@@ -177,85 +244,6 @@ async fn a_handler_that_panics_after_waiting_is_contained() {
     }
     peer.send("PING :alive\r\n").await;
     assert_eq!(peer.recv_pong().await, "PONG alive");
-    let _ = client.quit("bye");
-}
-
-/// Counts the handlers under way: made when a handler is called, dropped
-/// when its future is done.
-struct UnderWay(Arc<AtomicUsize>);
-
-impl UnderWay {
-    fn new(count: &Arc<AtomicUsize>, peak: &AtomicUsize) -> Self {
-        let now = count.fetch_add(1, Ordering::SeqCst) + 1;
-        peak.fetch_max(now, Ordering::SeqCst);
-        Self(Arc::clone(count))
-    }
-}
-
-impl Drop for UnderWay {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-#[tokio::test]
-async fn no_more_handlers_are_under_way_than_there_are_slots() {
-    under_way_within_slots(3).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_more_handlers_are_under_way_than_there_are_slots_on_two_threads() {
-    under_way_within_slots(1).await;
-    under_way_within_slots(3).await;
-}
-
-/// `slots` slots, handlers that wait, 200 events: every event is handled,
-/// never more than `slots` handlers at once, and all slots get used.
-async fn under_way_within_slots(slots: usize) {
-    const LINES: usize = 200;
-    let (client, mut peer) = start(|b| b.max_concurrent_handlers(slots).dispatch_backlog(16)).await;
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let under_way = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
-    {
-        let seen = Arc::clone(&seen);
-        let under_way = Arc::clone(&under_way);
-        let peak = Arc::clone(&peak);
-        client
-            .on("PRIVMSG", move |Text(t): Text| {
-                let seen = Arc::clone(&seen);
-                let guard = UnderWay::new(&under_way, &peak);
-                let done_tx = done_tx.clone();
-                async move {
-                    let _guard = guard;
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                    let mut seen = seen.lock().expect("lock");
-                    seen.push(t.parse::<usize>().expect("number"));
-                    if seen.len() == LINES {
-                        let _ = done_tx.send(());
-                    }
-                }
-            })
-            .expect("on");
-    }
-    peer.register().await;
-    let flood: String = (0..LINES)
-        .map(|i| format!(":a!b@c PRIVMSG #c :{i}\r\n"))
-        .collect();
-    peer.send(&flood).await;
-    timeout(STEP, done_rx.recv())
-        .await
-        .expect("not every event arrived in time")
-        .expect("handler gone");
-    let mut seen = seen.lock().expect("lock").clone();
-    if slots == 1 {
-        assert!(seen.is_sorted(), "one slot: handlers run in order");
-    }
-    seen.sort_unstable();
-    assert_eq!(seen, (0..LINES).collect::<Vec<_>>(), "events lost");
-    let peak = peak.load(Ordering::SeqCst);
-    assert_eq!(peak, slots, "handlers under way at once (slots: {slots})");
     let _ = client.quit("bye");
 }
 
